@@ -1,0 +1,275 @@
+/* store.h -- the listing store: the only module that speaks SQL. */
+#ifndef BACKSCATTER_STORE_H
+#define BACKSCATTER_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/addr.h"
+#include "core/hitclass.h"
+
+/* Caps on stored text; longer values are cut at a UTF-8-agnostic byte edge. */
+#define STORE_REASON_MAX	256	/* operator's --reason, incl. NUL */
+#define STORE_WHO_MAX		64	/* "cli:root", "web:admin", incl. NUL */
+#define STORE_HOW_MAX		32	/* "operator", "express", "excluded" */
+
+enum listing_state {
+	LISTING_PENDING = 0,	/* hits seen, fewer than listing.min_hits */
+	LISTING_LISTED = 1,
+	LISTING_DELISTED = 2,
+	LISTING_EXPIRED = 3,
+};
+#define LISTING_NSTATES	4
+
+/* "pending", "listed", "delisted", "expired"; NULL if out of range. */
+const char	*store_state_name(enum listing_state);
+/* 0 ok, -1 unknown name. */
+int		 store_state_parse(const char *, enum listing_state *);
+
+/* A listing expires never when expires is this (manual, --ttl never). */
+#define STORE_NEVER		INT64_MAX
+
+/*
+ * One row of the listing table. state is the effective state at the "now"
+ * of the call that filled it: a listing past its expiry reads as EXPIRED
+ * even before `backscatter expire` journals it.
+ */
+struct listing {
+	struct prefix		prefix;
+	enum listing_state	state;
+	int64_t			first_seen;	/* first hit ever (or manual add) */
+	int64_t			listed_since;	/* start of the current or last listing */
+	int64_t			last_seen;	/* last hit (or manual add) */
+	int64_t			expires;	/* last_seen + ttl, or STORE_NEVER */
+	int64_t			hits;		/* all hits ever */
+	unsigned int		classes;	/* HIT_CLASS_BIT mask, all ever */
+	int			times_listed;
+	int64_t			delisted_at;	/* 0 if never */
+	char			delist_how[STORE_HOW_MAX];
+	char			reason[STORE_REASON_MAX];
+};
+
+/*
+ * One trap event. Text fields are borrowed and may be NULL; the store keeps
+ * copies. When the store hands a hit to a callback, the pointers are valid
+ * only during that call.
+ */
+struct store_hit {
+	int64_t			 t;
+	struct addr		 addr;		/* the TCP peer, never a header */
+	enum hit_class		 class;
+	const char		*subclass;	/* "bounce/dsn", "autoreply/vacation" */
+	const char		*sensor;	/* which trap saw it */
+	const char		*helo;
+	const char		*mail_from;
+	const char		*rcpt;
+	const char		*excerpt;	/* subject, DSN status, key headers */
+};
+
+/* What store_record_hit() did with a hit (the hit row is always kept). */
+enum store_hit_outcome {
+	STORE_HIT_LISTED = 0,		/* a new listing (or a relisting) */
+	STORE_HIT_EXTENDED,		/* was listed: last_seen and expiry moved */
+	STORE_HIT_PENDING,		/* fewer than min_hits within the window */
+	STORE_HIT_NOT_LISTABLE,		/* class "other": evidence only */
+	STORE_HIT_SPECIAL,		/* special-purpose range, not allowed */
+	STORE_HIT_EXCLUDED,		/* an operator exclusion covers it */
+};
+
+/* Fixed at open; the listing policy comes from the config's [listing]. */
+struct store_config {
+	const char	*path;
+	int64_t		 busy_timeout_ms;	/* wait this long on a lock */
+	int		 sync_full;		/* fsync every commit */
+	int64_t		 ttl;			/* listing.ttl, seconds */
+	int		 min_hits;		/* listing.min_hits, >= 1 */
+	int64_t		 window;		/* listing.window, seconds */
+	unsigned int	 allow_special;		/* SPECIAL_* classes allowed */
+};
+
+#define STORE_OPEN_CREATE	0x1	/* create the file (and its directory) if missing */
+#define STORE_OPEN_READONLY	0x2	/* never write; for show/search/export */
+
+struct store;
+
+/*
+ * Opens (and with STORE_OPEN_CREATE creates) the store, switches it to WAL
+ * and brings the schema up to date inside one transaction. Returns NULL
+ * with a one-line reason in err, naming the path ("store ./var/x.db:
+ * unable to open database file"). A schema newer than this program is
+ * refused, never touched. Release with store_close().
+ */
+struct store	*store_open(const struct store_config *, int flags, char *err,
+		    size_t errlen);
+void		 store_close(struct store *);	/* NULL is a no-op */
+
+/* The last error as one line ("store PATH: database is locked"). */
+const char	*store_errmsg(const struct store *);
+
+/* The schema version this program writes. */
+int		 store_schema_version(void);
+
+/*
+ * Records one hit in one transaction: the hit row, the listing upsert and,
+ * when the listing changed, a change-journal row. Once it returns 0 the
+ * hit is committed (durable across kill -9; with sync_full across power
+ * loss too) and *outcome says what it did. -1 on a store error: nothing
+ * was written.
+ */
+int		 store_record_hit(struct store *, const struct store_hit *,
+		    enum store_hit_outcome *outcome);
+
+/*
+ * Records n hits in one transaction (a sensor's spool upload, the
+ * benchmark). outcomes may be NULL. All or nothing: -1 writes none.
+ */
+int		 store_record_hits(struct store *, const struct store_hit *,
+		    size_t n, enum store_hit_outcome *outcomes);
+
+/*
+ * Is addr listed at now? Listed iff a listing covers it, its state is
+ * listed, now < expires (exact to the second, no sweep needed) and no
+ * operator exclusion covers addr. 1 listed and *out (may be NULL) is the
+ * most specific such listing; 0 not listed; -1 store error.
+ */
+int		 store_lookup(struct store *, const struct addr *, int64_t now,
+		    struct listing *out);
+
+/* The row for exactly this prefix, whatever its state. 1 / 0 / -1. */
+int		 store_listing_get(struct store *, const struct prefix *,
+		    int64_t now, struct listing *out);
+
+/*
+ * Operator listing: lists the prefix now (or extends it) until now + ttl
+ * (STORE_NEVER for never), adds the manual class, journals and audits.
+ * Refused (-1, reason in store_errmsg) when an exclusion covers any part
+ * of the prefix. 0 ok.
+ */
+int		 store_list_add(struct store *, const struct prefix *,
+		    int64_t now, int64_t ttl, const char *reason,
+		    const char *who);
+
+/*
+ * Delists exactly this prefix (state delisted, delisted_at = now, how),
+ * journals and audits. 1 delisted, 0 it was not listed, -1 error.
+ */
+int		 store_list_del(struct store *, const struct prefix *,
+		    int64_t now, const char *how, const char *reason,
+		    const char *who);
+
+/*
+ * Journals every listing whose expiry has passed (state listed, expires
+ * <= now) as expired. Running it twice changes nothing the second time.
+ * *count (may be NULL) gets the number expired. 0 / -1.
+ */
+int		 store_expire(struct store *, int64_t now, const char *who,
+		    int64_t *count);
+
+/*
+ * Adds an exclusion: hits inside are never listed, lookups inside answer
+ * "not listed", and listings lying entirely inside are delisted (how
+ * "excluded"). 0 ok (also if it existed), -1 error.
+ */
+int		 store_exclude_add(struct store *, const struct prefix *,
+		    int64_t now, const char *reason, const char *who);
+/* 1 removed, 0 there was no such exclusion, -1 error. */
+int		 store_exclude_del(struct store *, const struct prefix *,
+		    int64_t now, const char *reason, const char *who);
+
+/* 1 and *range (may be NULL) set if an exclusion covers addr; 0; -1. */
+int		 store_is_excluded(struct store *, const struct addr *,
+		    struct prefix *range);
+
+struct store_exclusion {
+	struct prefix	 prefix;
+	int64_t		 created;
+	const char	*reason;	/* borrowed during the callback */
+	const char	*who;
+};
+
+/* Callbacks return 0 to go on, non-zero to stop (the foreach returns 0). */
+typedef int	(*store_listing_cb)(void *arg, const struct listing *);
+typedef int	(*store_hit_cb)(void *arg, int64_t id, const struct store_hit *);
+typedef int	(*store_exclusion_cb)(void *arg, const struct store_exclusion *);
+
+int		 store_exclude_foreach(struct store *, store_exclusion_cb,
+		    void *arg);
+
+/* Which listings a search or an export walks. */
+struct store_filter {
+	int64_t			 now;
+	unsigned int		 states;	/* mask of 1u << state; 0: listed only */
+	unsigned int		 classes;	/* any of these; 0: any */
+	int64_t			 since;		/* listed_since >= since; 0: any */
+	const struct prefix	*within;	/* inside this prefix; NULL: any */
+	size_t			 limit;		/* 0: no limit */
+};
+
+/*
+ * Walks matching listings in address order (address, then prefix
+ * length), with effective states at filter->now. 0 / -1.
+ */
+int		 store_listing_foreach(struct store *,
+		    const struct store_filter *, store_listing_cb, void *arg);
+
+/* The newest hits from addr, newest first, at most limit. 0 / -1. */
+int		 store_hits_foreach(struct store *, const struct addr *,
+		    size_t limit, store_hit_cb, void *arg);
+
+struct store_audit {
+	int64_t		 t;
+	const char	*who;
+	const char	*action;	/* "list add", "exclude del", ... */
+	const char	*target;	/* the prefix in text, or "" */
+	const char	*reason;
+};
+typedef int	(*store_audit_cb)(void *arg, const struct store_audit *);
+
+/*
+ * Audit entries, newest first; for one target (prefix in its text form)
+ * or all when target is NULL; at most limit (0: all). 0 / -1.
+ */
+int		 store_audit_foreach(struct store *, const char *target,
+		    size_t limit, store_audit_cb, void *arg);
+
+/* One entry of the change journal that feeds the DNS server and IXFR. */
+enum store_change_op {
+	STORE_CHANGE_LIST = 'A',	/* listed, or its data changed */
+	STORE_CHANGE_UNLIST = 'D',	/* delisted or expired */
+	STORE_CHANGE_EXCLUDE = 'X',	/* exclusion added */
+	STORE_CHANGE_UNEXCLUDE = 'x',	/* exclusion removed */
+};
+typedef int	(*store_change_cb)(void *arg, uint64_t serial, int64_t t,
+		    const struct prefix *, enum store_change_op);
+
+/* The last journal serial (0 for an empty journal). 0 / -1. */
+int		 store_serial(struct store *, uint64_t *serial);
+
+/* Journal entries with serial > after, oldest first. 0 / -1. */
+int		 store_changes_since(struct store *, uint64_t after,
+		    store_change_cb, void *arg);
+
+struct store_stats {
+	int64_t		 listed;			/* active now */
+	int64_t		 listed_by_class[HIT_NCLASSES];	/* active, by class seen */
+	int64_t		 by_state[LISTING_NSTATES];	/* effective states */
+	int64_t		 hits;
+	int64_t		 hits_24h;
+	int64_t		 hits_by_class[HIT_NCLASSES];
+	int64_t		 exclusions;
+	uint64_t	 serial;
+	int64_t		 db_bytes;
+};
+
+int		 store_stats(struct store *, int64_t now, struct store_stats *);
+
+/*
+ * Groups many calls into one transaction (an import). Calls inside use
+ * savepoints, so a failed one can be skipped. store_rollback() undoes
+ * everything since store_begin(). 0 / -1.
+ */
+int		 store_begin(struct store *);
+int		 store_commit(struct store *);
+int		 store_rollback(struct store *);
+
+#endif
