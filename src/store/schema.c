@@ -1,0 +1,117 @@
+/* schema.c -- the store's SQL schema and its migrations. */
+#include <stdio.h>
+
+#include "store/schema.h"
+
+/*
+ * Each entry takes the schema from version i to i + 1. Entries are never
+ * edited once released: a change is a new entry, so every existing store
+ * walks the same path.
+ *
+ * Addresses are 16-byte BLOBs (IPv4 v4-mapped) so that memcmp order is
+ * address order and one index serves both families. Times are seconds
+ * since the epoch, UTC. A listing's classes are a bit mask of hit classes
+ * (hitclass.h).
+ */
+static const char *const schema_steps[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE listing ("
+	"  id INTEGER PRIMARY KEY,"
+	"  addr BLOB NOT NULL CHECK (length(addr) = 16),"
+	"  plen INTEGER NOT NULL CHECK (plen BETWEEN 0 AND 128),"
+	"  state INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  listed_since INTEGER NOT NULL DEFAULT 0,"
+	"  last_seen INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  hits INTEGER NOT NULL DEFAULT 0,"
+	"  classes INTEGER NOT NULL DEFAULT 0,"
+	"  times_listed INTEGER NOT NULL DEFAULT 0,"
+	"  delisted_at INTEGER NOT NULL DEFAULT 0,"
+	"  delist_how TEXT NOT NULL DEFAULT '',"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  UNIQUE (addr, plen));"
+	"CREATE INDEX listing_state_expires ON listing (state, expires);"
+	/*
+	 * The prefix lengths in use. Lookups probe listing once per length
+	 * here instead of once per possible length (33 for IPv4, 129 for
+	 * IPv6); rows are never removed, a stale length costs one probe.
+	 */
+	"CREATE TABLE plen (plen INTEGER PRIMARY KEY);"
+	"CREATE TABLE hit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  t INTEGER NOT NULL,"
+	"  addr BLOB NOT NULL CHECK (length(addr) = 16),"
+	"  class INTEGER NOT NULL,"
+	"  subclass TEXT, sensor TEXT, helo TEXT, mail_from TEXT,"
+	"  rcpt TEXT, excerpt TEXT);"
+	"CREATE INDEX hit_addr_t ON hit (addr, t);"
+	"CREATE INDEX hit_t ON hit (t);"
+	/* AUTOINCREMENT: a serial is never reused, even after a trim. */
+	"CREATE TABLE change ("
+	"  serial INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  t INTEGER NOT NULL,"
+	"  addr BLOB NOT NULL,"
+	"  plen INTEGER NOT NULL,"
+	"  op TEXT NOT NULL);"
+	"CREATE TABLE exclude ("
+	"  addr BLOB NOT NULL CHECK (length(addr) = 16),"
+	"  plen INTEGER NOT NULL CHECK (plen BETWEEN 0 AND 128),"
+	"  created INTEGER NOT NULL,"
+	"  who TEXT NOT NULL,"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (addr, plen));"
+	"CREATE TABLE delist_request ("
+	"  id INTEGER PRIMARY KEY,"
+	"  t INTEGER NOT NULL,"
+	"  addr BLOB NOT NULL,"
+	"  plen INTEGER NOT NULL,"
+	"  requester TEXT NOT NULL DEFAULT '',"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL DEFAULT 'pending',"
+	"  decided_at INTEGER NOT NULL DEFAULT 0,"
+	"  decided_by TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  t INTEGER NOT NULL,"
+	"  who TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT NOT NULL DEFAULT '',"
+	"  reason TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX audit_target ON audit (target, id);",
+};
+
+#define SCHEMA_NSTEPS	(sizeof(schema_steps) / sizeof(schema_steps[0]))
+
+int
+schema_version(void)
+{
+	return (int)SCHEMA_NSTEPS;
+}
+
+int
+schema_migrate(sqlite3 *db, int from, char *err, size_t errlen)
+{
+	char sql[64];
+	char *msg = NULL;
+
+	for (int v = from; v < (int)SCHEMA_NSTEPS; v++) {
+		if (sqlite3_exec(db, schema_steps[v], NULL, NULL, &msg) !=
+		    SQLITE_OK) {
+			snprintf(err, errlen, "migration to schema %d: %s",
+			    v + 1, msg ? msg : sqlite3_errmsg(db));
+			sqlite3_free(msg);
+			return -1;
+		}
+	}
+	snprintf(sql, sizeof(sql),
+	    "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+	    SCHEMA_APPLICATION_ID, (int)SCHEMA_NSTEPS);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "setting schema version: %s",
+		    msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}

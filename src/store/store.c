@@ -1,0 +1,1515 @@
+/* store.c -- the listing store on SQLite: the only module that speaks SQL. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "core/special.h"
+#include "store/schema.h"
+#include "store/store.h"
+
+/*
+ * Every statement the store runs, prepared once on first use and kept for
+ * the life of the connection. Only bound parameters ever carry data.
+ */
+enum st {
+	ST_HIT_INSERT,
+	ST_LISTING_GET,
+	ST_LISTING_INSERT,
+	ST_LISTING_UPDATE,
+	ST_LISTING_SET_STATE,
+	ST_LISTING_LOOKUP,
+	ST_LISTING_WALK,
+	ST_LISTING_INSIDE,
+	ST_PLEN_INSERT,
+	ST_HITS_IN_WINDOW,
+	ST_CHANGE_INSERT,
+	ST_AUDIT_INSERT,
+	ST_EXCLUDE_ALL,
+	ST_EXCLUDE_INSERT,
+	ST_EXCLUDE_DELETE,
+	ST_EXPIRE_JOURNAL,
+	ST_EXPIRE_UPDATE,
+	ST_HITS_WALK,
+	ST_AUDIT_WALK,
+	ST_CHANGES_WALK,
+	ST_SERIAL,
+	ST_NSTATEMENTS
+};
+
+#define LISTING_COLUMNS \
+	"addr, plen, state, first_seen, listed_since, last_seen, expires," \
+	" hits, classes, times_listed, delisted_at, delist_how, reason"
+
+static const char *const store_sql[ST_NSTATEMENTS] = {
+	[ST_HIT_INSERT] =
+	    "INSERT INTO hit (t, addr, class, subclass, sensor, helo,"
+	    " mail_from, rcpt, excerpt) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+	[ST_LISTING_GET] =
+	    "SELECT " LISTING_COLUMNS " FROM listing WHERE addr = ?1"
+	    " AND plen = ?2",
+	[ST_LISTING_INSERT] =
+	    "INSERT INTO listing (addr, plen, state, first_seen, listed_since,"
+	    " last_seen, expires, hits, classes, times_listed, reason)"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	[ST_LISTING_UPDATE] =
+	    "UPDATE listing SET state = ?3, listed_since = ?4, last_seen = ?5,"
+	    " expires = ?6, hits = ?7, classes = ?8, times_listed = ?9,"
+	    " reason = ?10 WHERE addr = ?1 AND plen = ?2",
+	[ST_LISTING_SET_STATE] =
+	    "UPDATE listing SET state = ?3, delisted_at = ?4, delist_how = ?5"
+	    " WHERE addr = ?1 AND plen = ?2",
+	/*
+	 * The most specific active listing covering ?1: one index probe per
+	 * prefix length in use. bs_mask() clears the host bits.
+	 */
+	[ST_LISTING_LOOKUP] =
+	    "SELECT l.addr, l.plen, l.state, l.first_seen, l.listed_since,"
+	    " l.last_seen, l.expires, l.hits, l.classes, l.times_listed,"
+	    " l.delisted_at, l.delist_how, l.reason"
+	    " FROM plen p JOIN listing l ON l.plen = p.plen"
+	    " AND l.addr = bs_mask(?1, p.plen)"
+	    " WHERE p.plen >= ?3 AND l.state = 1 AND l.expires > ?2"
+	    " ORDER BY l.plen DESC LIMIT 1",
+	[ST_LISTING_WALK] =
+	    "SELECT " LISTING_COLUMNS " FROM listing"
+	    " WHERE (?1 IS NULL OR (addr BETWEEN ?1 AND ?2 AND plen >= ?3))"
+	    " AND (?4 = 0 OR (classes & ?4) != 0)"
+	    " AND listed_since >= ?5"
+	    " AND (?6 = 0 OR (state = 1 AND expires > ?7))"
+	    " ORDER BY addr, plen",
+	[ST_LISTING_INSIDE] =
+	    "SELECT addr, plen FROM listing WHERE addr BETWEEN ?1 AND ?2"
+	    " AND plen >= ?3 AND state = 1 AND expires > ?4",
+	[ST_PLEN_INSERT] =
+	    "INSERT OR IGNORE INTO plen (plen) VALUES (?1)",
+	[ST_HITS_IN_WINDOW] =
+	    "SELECT count(*) FROM hit WHERE addr = ?1 AND t > ?2 AND t <= ?3"
+	    " AND class IN (1, 2, 3)",
+	[ST_CHANGE_INSERT] =
+	    "INSERT INTO change (t, addr, plen, op) VALUES (?1,?2,?3,?4)",
+	[ST_AUDIT_INSERT] =
+	    "INSERT INTO audit (t, who, action, target, reason)"
+	    " VALUES (?1,?2,?3,?4,?5)",
+	[ST_EXCLUDE_ALL] =
+	    "SELECT addr, plen, created, reason, who FROM exclude"
+	    " ORDER BY addr, plen",
+	[ST_EXCLUDE_INSERT] =
+	    "INSERT OR IGNORE INTO exclude (addr, plen, created, who, reason)"
+	    " VALUES (?1,?2,?3,?4,?5)",
+	[ST_EXCLUDE_DELETE] =
+	    "DELETE FROM exclude WHERE addr = ?1 AND plen = ?2",
+	[ST_EXPIRE_JOURNAL] =
+	    "INSERT INTO change (t, addr, plen, op) SELECT ?1, addr, plen, 'D'"
+	    " FROM listing WHERE state = 1 AND expires <= ?1"
+	    " ORDER BY addr, plen",
+	[ST_EXPIRE_UPDATE] =
+	    "UPDATE listing SET state = 3 WHERE state = 1 AND expires <= ?1",
+	[ST_HITS_WALK] =
+	    "SELECT id, t, addr, class, subclass, sensor, helo, mail_from,"
+	    " rcpt, excerpt FROM hit WHERE addr = ?1"
+	    " ORDER BY t DESC, id DESC LIMIT ?2",
+	[ST_AUDIT_WALK] =
+	    "SELECT t, who, action, target, reason FROM audit"
+	    " WHERE (?1 IS NULL OR target = ?1) ORDER BY id DESC LIMIT ?2",
+	[ST_CHANGES_WALK] =
+	    "SELECT serial, t, addr, plen, op FROM change WHERE serial > ?1"
+	    " ORDER BY serial",
+	[ST_SERIAL] =
+	    "SELECT coalesce(max(serial), 0) FROM change",
+};
+
+#define STORE_ERR_MAX	512
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*st[ST_NSTATEMENTS];
+	char		*path;
+	int64_t		 ttl;
+	int		 min_hits;
+	int64_t		 window;
+	unsigned int	 allow_special;
+	int		 readonly;
+	int		 in_txn;	/* inside store_begin() */
+	char		 err[STORE_ERR_MAX];
+};
+
+static const char *const store_state_names[LISTING_NSTATES] = {
+	"pending", "listed", "delisted", "expired",
+};
+
+const char *
+store_state_name(enum listing_state s)
+{
+	if ((unsigned int)s >= LISTING_NSTATES)
+		return NULL;
+	return store_state_names[s];
+}
+
+int
+store_state_parse(const char *name, enum listing_state *out)
+{
+	for (unsigned int i = 0; i < LISTING_NSTATES; i++) {
+		if (strcasecmp(name, store_state_names[i]) == 0) {
+			*out = (enum listing_state)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+store_schema_version(void)
+{
+	return schema_version();
+}
+
+const char *
+store_errmsg(const struct store *s)
+{
+	return s->err;
+}
+
+static void store_seterr(struct store *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+store_seterr(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	/* A long message is cut: it is for a human, not parsed. */
+	n = snprintf(s->err, sizeof(s->err), "store %s: ", s->path);
+	if (n < 0 || (size_t)n >= sizeof(s->err))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->err + n, sizeof(s->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/* Records the SQLite error of the last call as the store's error. */
+static int
+store_sqlerr(struct store *s, const char *what)
+{
+	store_seterr(s, "%s: %s", what, sqlite3_errmsg(s->db));
+	return -1;
+}
+
+/* A prepared statement, reset and with its bindings cleared; NULL on error. */
+static sqlite3_stmt *
+store_stmt(struct store *s, enum st which)
+{
+	sqlite3_stmt *st = s->st[which];
+
+	if (st == NULL) {
+		if (sqlite3_prepare_v3(s->db, store_sql[which], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[which], NULL) !=
+		    SQLITE_OK) {
+			store_sqlerr(s, "prepare");
+			return NULL;
+		}
+		return s->st[which];
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+/* Runs a statement that returns no rows. 0 / -1. */
+static int
+store_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, what);
+	return 0;
+}
+
+static int
+store_exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		store_seterr(s, "%s", msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Write operations run in their own IMMEDIATE transaction, or inside the
+ * caller's store_begin() as a savepoint. IMMEDIATE takes the write lock
+ * up front: a deferred reader that later upgrades can fail at once with
+ * SQLITE_BUSY in WAL mode, without the busy timeout ever applying.
+ */
+static int
+store_op_begin(struct store *s)
+{
+	if (s->readonly) {
+		store_seterr(s, "opened read-only");
+		return -1;
+	}
+	return store_exec(s, s->in_txn ? "SAVEPOINT op" : "BEGIN IMMEDIATE");
+}
+
+static int
+store_op_end(struct store *s, int ok)
+{
+	char saved[STORE_ERR_MAX];
+
+	if (ok)
+		return store_exec(s, s->in_txn ? "RELEASE op" : "COMMIT");
+	/* Keep the error that made us roll back, not the rollback's. */
+	memcpy(saved, s->err, sizeof(saved));
+	if (s->in_txn)
+		(void)store_exec(s, "ROLLBACK TO op; RELEASE op");
+	else
+		(void)store_exec(s, "ROLLBACK");
+	memcpy(s->err, saved, sizeof(saved));
+	return -1;
+}
+
+int
+store_begin(struct store *s)
+{
+	if (s->in_txn) {
+		store_seterr(s, "transaction already open");
+		return -1;
+	}
+	if (store_op_begin(s) == -1)
+		return -1;
+	s->in_txn = 1;
+	return 0;
+}
+
+int
+store_commit(struct store *s)
+{
+	if (!s->in_txn) {
+		store_seterr(s, "no transaction open");
+		return -1;
+	}
+	s->in_txn = 0;
+	if (store_exec(s, "COMMIT") == -1) {
+		(void)store_exec(s, "ROLLBACK");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_rollback(struct store *s)
+{
+	if (!s->in_txn)
+		return 0;
+	s->in_txn = 0;
+	return store_exec(s, "ROLLBACK");
+}
+
+/* bs_mask(addr BLOB(16), plen): addr with the bits past plen cleared. */
+static void
+store_sql_mask(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct addr a;
+	int plen;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) != SQLITE_BLOB ||
+	    sqlite3_value_bytes(argv[0]) != (int)sizeof(a.b)) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	plen = sqlite3_value_int(argv[1]);
+	if (plen < 0 || plen > 128) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	memcpy(a.b, sqlite3_value_blob(argv[0]), sizeof(a.b));
+	addr_mask(&a, (unsigned int)plen);
+	sqlite3_result_blob(ctx, a.b, sizeof(a.b), SQLITE_TRANSIENT);
+}
+
+/* Creates the store's directory (one level) when it is missing. */
+static int
+store_mkdir_parent(struct store *s)
+{
+	char *dir, *slash;
+	struct stat sb;
+	int rc = 0;
+
+	if ((dir = strdup(s->path)) == NULL) {
+		store_seterr(s, "out of memory");
+		return -1;
+	}
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (stat(dir, &sb) == -1 && errno == ENOENT &&
+		    mkdir(dir, 0750) == -1) {
+			store_seterr(s, "cannot create directory %s: %s", dir,
+			    strerror(errno));
+			rc = -1;
+		}
+	}
+	free(dir);
+	return rc;
+}
+
+static int
+store_pragma_int(struct store *s, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, sql);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_sqlerr(s, sql);
+	return 0;
+}
+
+/*
+ * Checks that the file is ours and brings its schema up to date. A file
+ * with tables but no application id is someone else's database: refuse
+ * rather than add our tables beside theirs.
+ */
+static int
+store_check_schema(struct store *s)
+{
+	int64_t appid, version, tables;
+	char err[256];
+
+	if (store_op_begin(s) == -1) {
+		if (!s->readonly)
+			return -1;
+		/* Read-only: inspect without a write lock. */
+		s->err[0] = '\0';
+	}
+	if (store_pragma_int(s, "PRAGMA application_id", &appid) == -1 ||
+	    store_pragma_int(s, "PRAGMA user_version", &version) == -1 ||
+	    store_pragma_int(s, "SELECT count(*) FROM sqlite_master",
+	    &tables) == -1)
+		goto fail;
+	if (appid != SCHEMA_APPLICATION_ID && (appid != 0 || tables != 0)) {
+		store_seterr(s, "not a backscatter store");
+		goto fail;
+	}
+	if (version > schema_version()) {
+		store_seterr(s, "schema version %lld is newer than this "
+		    "program's (%d); refusing to use it", (long long)version,
+		    schema_version());
+		goto fail;
+	}
+	if (version < schema_version()) {
+		if (s->readonly) {
+			store_seterr(s, "schema version %lld needs an upgrade; "
+			    "run a command that writes first",
+			    (long long)version);
+			goto fail;
+		}
+		if (schema_migrate(s->db, (int)version, err, sizeof(err)) ==
+		    -1) {
+			store_seterr(s, "%s", err);
+			goto fail;
+		}
+	}
+	if (!s->readonly)
+		return store_op_end(s, 1);
+	return 0;
+fail:
+	if (!s->readonly)
+		(void)store_op_end(s, 0);
+	return -1;
+}
+
+struct store *
+store_open(const struct store_config *cfg, int flags, char *err,
+    size_t errlen)
+{
+	struct store *s;
+	int oflags;
+	int64_t dummy;
+	char sql[64];
+
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->path = strdup(cfg->path)) == NULL) {
+		snprintf(err, errlen, "store %s: out of memory", cfg->path);
+		free(s);
+		return NULL;
+	}
+	s->ttl = cfg->ttl;
+	s->min_hits = cfg->min_hits < 1 ? 1 : cfg->min_hits;
+	s->window = cfg->window;
+	s->allow_special = cfg->allow_special;
+	s->readonly = (flags & STORE_OPEN_READONLY) != 0;
+
+	oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	if (flags & STORE_OPEN_CREATE) {
+		oflags |= SQLITE_OPEN_CREATE;
+		if (store_mkdir_parent(s) == -1)
+			goto fail;
+	} else {
+		struct stat sb;
+
+		if (stat(cfg->path, &sb) == -1) {
+			store_seterr(s, "%s", strerror(errno));
+			goto fail;
+		}
+	}
+	if (sqlite3_open_v2(cfg->path, &s->db, oflags, NULL) != SQLITE_OK) {
+		if (s->db == NULL) {
+			store_seterr(s, "out of memory");
+			goto fail;
+		}
+		/* A read-only file or directory still serves readers. */
+		if (!s->readonly)
+			goto sqlfail;
+		sqlite3_close(s->db);
+		s->db = NULL;
+		if (sqlite3_open_v2(cfg->path, &s->db, SQLITE_OPEN_READONLY,
+		    NULL) != SQLITE_OK)
+			goto sqlfail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, cfg->busy_timeout_ms > INT_MAX ?
+	    INT_MAX : (int)cfg->busy_timeout_ms);
+	if (sqlite3_create_function(s->db, "bs_mask", 2,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, store_sql_mask, NULL,
+	    NULL) != SQLITE_OK)
+		goto sqlfail;
+	/* Touch the file: "file is not a database" shows up here. */
+	if (store_pragma_int(s, "PRAGMA schema_version", &dummy) == -1)
+		goto fail;
+	if (!s->readonly) {
+		/*
+		 * WAL lets the DNS server and the web read while the trap
+		 * writes. FULL syncs the WAL on every commit, so an
+		 * acknowledged hit survives power loss, not only kill -9.
+		 */
+		if (store_exec(s, "PRAGMA journal_mode = WAL") == -1)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA synchronous = %s",
+		    cfg->sync_full ? "FULL" : "NORMAL");
+		if (store_exec(s, sql) == -1)
+			goto fail;
+	}
+	if (store_check_schema(s) == -1)
+		goto fail;
+	if (s->readonly && store_exec(s, "PRAGMA query_only = 1") == -1)
+		goto fail;
+	return s;
+
+sqlfail:
+	store_seterr(s, "%s", s->db ? sqlite3_errmsg(s->db) :
+	    "cannot open");
+fail:
+	snprintf(err, errlen, "%s", s->err);
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	for (int i = 0; i < ST_NSTATEMENTS; i++)
+		sqlite3_finalize(s->st[i]);
+	if (s->db != NULL)
+		sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+/* Binding helpers: an address is always its 16 bytes. */
+static void
+bind_addr(sqlite3_stmt *st, int i, const struct addr *a)
+{
+	sqlite3_bind_blob(st, i, a->b, sizeof(a->b), SQLITE_TRANSIENT);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+static void
+column_addr(sqlite3_stmt *st, int i, struct addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (sqlite3_column_bytes(st, i) == (int)sizeof(a->b))
+		memcpy(a->b, sqlite3_column_blob(st, i), sizeof(a->b));
+}
+
+static void
+column_text(sqlite3_stmt *st, int i, char *buf, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	snprintf(buf, size, "%s", t ? (const char *)t : "");
+}
+
+/* The state a reader sees at now: a listing past expiry is expired. */
+static enum listing_state
+store_effective_state(int state, int64_t expires, int64_t now)
+{
+	if (state == LISTING_LISTED && expires <= now)
+		return LISTING_EXPIRED;
+	if (state < 0 || state >= LISTING_NSTATES)
+		return LISTING_EXPIRED;
+	return (enum listing_state)state;
+}
+
+/* Fills l from a row of LISTING_COLUMNS starting at column 0. */
+static void
+store_row_listing(sqlite3_stmt *st, int64_t now, struct listing *l)
+{
+	int64_t plen;
+
+	memset(l, 0, sizeof(*l));
+	column_addr(st, 0, &l->prefix.addr);
+	plen = sqlite3_column_int64(st, 1);
+	l->prefix.len = plen < 0 || plen > 128 ? 128 : (unsigned int)plen;
+	l->first_seen = sqlite3_column_int64(st, 3);
+	l->listed_since = sqlite3_column_int64(st, 4);
+	l->last_seen = sqlite3_column_int64(st, 5);
+	l->expires = sqlite3_column_int64(st, 6);
+	l->state = store_effective_state(sqlite3_column_int(st, 2),
+	    l->expires, now);
+	l->hits = sqlite3_column_int64(st, 7);
+	l->classes = (unsigned int)sqlite3_column_int64(st, 8);
+	l->times_listed = sqlite3_column_int(st, 9);
+	l->delisted_at = sqlite3_column_int64(st, 10);
+	column_text(st, 11, l->delist_how, sizeof(l->delist_how));
+	column_text(st, 12, l->reason, sizeof(l->reason));
+}
+
+/* The stored (not effective) row for exactly p. 1 / 0 / -1. */
+static int
+store_row_get(struct store *s, const struct prefix *p, struct listing *l,
+    int *raw_state)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_stmt(s, ST_LISTING_GET)) == NULL)
+		return -1;
+	bind_addr(st, 1, &p->addr);
+	sqlite3_bind_int(st, 2, (int)p->len);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		store_row_listing(st, INT64_MIN, l);
+		*raw_state = sqlite3_column_int(st, 2);
+		sqlite3_reset(st);
+		return 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "reading listing");
+	return 0;
+}
+
+static int
+store_journal(struct store *s, int64_t t, const struct prefix *p,
+    enum store_change_op op)
+{
+	sqlite3_stmt *st;
+	char opstr[2] = { (char)op, '\0' };
+
+	if ((st = store_stmt(s, ST_CHANGE_INSERT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, t);
+	bind_addr(st, 2, &p->addr);
+	sqlite3_bind_int(st, 3, (int)p->len);
+	bind_text(st, 4, opstr);
+	return store_done(s, st, "journaling change");
+}
+
+static int
+store_audit(struct store *s, int64_t t, const char *who, const char *action,
+    const struct prefix *p, const char *reason)
+{
+	sqlite3_stmt *st;
+	char target[PREFIX_STRLEN] = "";
+
+	if (p != NULL && prefix_format(p, target, sizeof(target)) == -1)
+		target[0] = '\0';
+	if ((st = store_stmt(s, ST_AUDIT_INSERT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, t);
+	bind_text(st, 2, who ? who : "unknown");
+	bind_text(st, 3, action);
+	bind_text(st, 4, target);
+	bind_text(st, 5, reason ? reason : "");
+	return store_done(s, st, "writing audit");
+}
+
+static int
+store_plen_note(struct store *s, unsigned int len)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_PLEN_INSERT)) == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, (int)len);
+	return store_done(s, st, "noting prefix length");
+}
+
+static int
+store_row_insert(struct store *s, const struct listing *l)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_LISTING_INSERT)) == NULL)
+		return -1;
+	bind_addr(st, 1, &l->prefix.addr);
+	sqlite3_bind_int(st, 2, (int)l->prefix.len);
+	sqlite3_bind_int(st, 3, (int)l->state);
+	sqlite3_bind_int64(st, 4, l->first_seen);
+	sqlite3_bind_int64(st, 5, l->listed_since);
+	sqlite3_bind_int64(st, 6, l->last_seen);
+	sqlite3_bind_int64(st, 7, l->expires);
+	sqlite3_bind_int64(st, 8, l->hits);
+	sqlite3_bind_int64(st, 9, (int64_t)l->classes);
+	sqlite3_bind_int(st, 10, l->times_listed);
+	bind_text(st, 11, l->reason);
+	if (store_done(s, st, "inserting listing") == -1)
+		return -1;
+	return store_plen_note(s, l->prefix.len);
+}
+
+static int
+store_row_update(struct store *s, const struct listing *l, int state)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_LISTING_UPDATE)) == NULL)
+		return -1;
+	bind_addr(st, 1, &l->prefix.addr);
+	sqlite3_bind_int(st, 2, (int)l->prefix.len);
+	sqlite3_bind_int(st, 3, state);
+	sqlite3_bind_int64(st, 4, l->listed_since);
+	sqlite3_bind_int64(st, 5, l->last_seen);
+	sqlite3_bind_int64(st, 6, l->expires);
+	sqlite3_bind_int64(st, 7, l->hits);
+	sqlite3_bind_int64(st, 8, (int64_t)l->classes);
+	sqlite3_bind_int(st, 9, l->times_listed);
+	bind_text(st, 10, l->reason);
+	return store_done(s, st, "updating listing");
+}
+
+static int
+store_row_set_state(struct store *s, const struct prefix *p, int state,
+    int64_t when, const char *how)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_LISTING_SET_STATE)) == NULL)
+		return -1;
+	bind_addr(st, 1, &p->addr);
+	sqlite3_bind_int(st, 2, (int)p->len);
+	sqlite3_bind_int(st, 3, state);
+	sqlite3_bind_int64(st, 4, when);
+	bind_text(st, 5, how);
+	return store_done(s, st, "changing listing state");
+}
+
+/* t + d without overflowing into the past. */
+static int64_t
+store_add_time(int64_t t, int64_t d)
+{
+	if (d == STORE_NEVER || t > STORE_NEVER - d)
+		return STORE_NEVER;
+	return t + d;
+}
+
+/*
+ * Calls cb for each exclusion; stops early when cb returns non-zero.
+ * Exclusions are few (operator ranges), so a scan beats an index here.
+ */
+static int
+store_exclusions(struct store *s, store_exclusion_cb cb, void *arg)
+{
+	sqlite3_stmt *st;
+	struct store_exclusion e;
+	int rc;
+
+	if ((st = store_stmt(s, ST_EXCLUDE_ALL)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&e, 0, sizeof(e));
+		column_addr(st, 0, &e.prefix.addr);
+		e.prefix.len = (unsigned int)sqlite3_column_int(st, 1) & 0xff;
+		if (e.prefix.len > 128)
+			continue;
+		e.created = sqlite3_column_int64(st, 2);
+		e.reason = (const char *)sqlite3_column_text(st, 3);
+		e.who = (const char *)sqlite3_column_text(st, 4);
+		if (cb(arg, &e) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "reading exclusions");
+	return 0;
+}
+
+int
+store_exclude_foreach(struct store *s, store_exclusion_cb cb, void *arg)
+{
+	return store_exclusions(s, cb, arg);
+}
+
+struct exclusion_probe {
+	const struct addr	*addr;		/* covers this address, or */
+	const struct prefix	*prefix;	/* covers this whole prefix */
+	struct prefix		 found;
+	int			 hit;
+};
+
+static int
+store_exclusion_probe_cb(void *arg, const struct store_exclusion *e)
+{
+	struct exclusion_probe *p = arg;
+
+	if ((p->addr != NULL && prefix_contains(&e->prefix, p->addr)) ||
+	    (p->prefix != NULL && prefix_covers(&e->prefix, p->prefix))) {
+		p->found = e->prefix;
+		p->hit = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+store_is_excluded(struct store *s, const struct addr *a, struct prefix *range)
+{
+	struct exclusion_probe p = { .addr = a };
+
+	if (store_exclusions(s, store_exclusion_probe_cb, &p) == -1)
+		return -1;
+	if (p.hit && range != NULL)
+		*range = p.found;
+	return p.hit;
+}
+
+static int
+store_prefix_excluded(struct store *s, const struct prefix *pfx,
+    struct prefix *range)
+{
+	struct exclusion_probe p = { .prefix = pfx };
+
+	if (store_exclusions(s, store_exclusion_probe_cb, &p) == -1)
+		return -1;
+	if (p.hit && range != NULL)
+		*range = p.found;
+	return p.hit;
+}
+
+static int
+store_hit_insert(struct store *s, const struct store_hit *h)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_HIT_INSERT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, h->t);
+	bind_addr(st, 2, &h->addr);
+	sqlite3_bind_int(st, 3, (int)h->class);
+	bind_text(st, 4, h->subclass);
+	bind_text(st, 5, h->sensor);
+	bind_text(st, 6, h->helo);
+	bind_text(st, 7, h->mail_from);
+	bind_text(st, 8, h->rcpt);
+	bind_text(st, 9, h->excerpt);
+	return store_done(s, st, "recording hit");
+}
+
+/* Listable hits from a within (t - window, t]. */
+static int
+store_hits_in_window(struct store *s, const struct addr *a, int64_t t,
+    int64_t *count)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_stmt(s, ST_HITS_IN_WINDOW)) == NULL)
+		return -1;
+	bind_addr(st, 1, a);
+	sqlite3_bind_int64(st, 2, t - s->window);
+	sqlite3_bind_int64(st, 3, t);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_sqlerr(s, "counting hits");
+	return 0;
+}
+
+/*
+ * One hit, inside the caller's transaction. The hit row is always kept:
+ * it is the evidence a lookup shows, even when nothing gets listed.
+ *
+ * The listing is keyed by the single address (/128). A listing that is
+ * active at the hit's time is extended: expires = last_seen + ttl, so
+ * "28 days after the last abuse" holds whatever order hits arrive in.
+ * Otherwise (new, pending, delisted, expired) it starts a new listing
+ * once min_hits listable hits fall within the window ending at this hit.
+ */
+static int
+store_hit_apply(struct store *s, const struct store_hit *h,
+    enum store_hit_outcome *outcome)
+{
+	struct listing l;
+	struct prefix p;
+	int64_t count;
+	int raw_state, found, active;
+
+	if ((unsigned int)h->class >= HIT_MANUAL) {
+		store_seterr(s, "hit class %d is not a trap class",
+		    (int)h->class);
+		return -1;
+	}
+	if (store_hit_insert(s, h) == -1)
+		return -1;
+	if (h->class == HIT_OTHER) {
+		*outcome = STORE_HIT_NOT_LISTABLE;
+		return 0;
+	}
+	if (special_match(&h->addr, s->allow_special, NULL) != NULL) {
+		*outcome = STORE_HIT_SPECIAL;
+		return 0;
+	}
+	switch (store_is_excluded(s, &h->addr, NULL)) {
+	case -1:
+		return -1;
+	case 1:
+		*outcome = STORE_HIT_EXCLUDED;
+		return 0;
+	}
+
+	prefix_from_addr(&p, &h->addr);
+	if ((found = store_row_get(s, &p, &l, &raw_state)) == -1)
+		return -1;
+	if (!found) {
+		memset(&l, 0, sizeof(l));
+		l.prefix = p;
+		l.first_seen = h->t;
+		l.last_seen = h->t;
+		raw_state = LISTING_PENDING;
+	}
+	active = found && raw_state == LISTING_LISTED && l.expires > h->t;
+	l.hits++;
+	l.classes |= HIT_CLASS_BIT(h->class);
+	if (h->t > l.last_seen)
+		l.last_seen = h->t;
+
+	if (active) {
+		int64_t until = store_add_time(l.last_seen, s->ttl);
+
+		if (until > l.expires)
+			l.expires = until;
+		*outcome = STORE_HIT_EXTENDED;
+	} else {
+		count = 1;
+		if (s->min_hits > 1 &&
+		    store_hits_in_window(s, &h->addr, h->t, &count) == -1)
+			return -1;
+		if (count >= s->min_hits) {
+			raw_state = LISTING_LISTED;
+			l.listed_since = h->t;
+			l.last_seen = h->t > l.last_seen ? h->t : l.last_seen;
+			l.expires = store_add_time(l.last_seen, s->ttl);
+			l.times_listed++;
+			l.reason[0] = '\0';
+			*outcome = STORE_HIT_LISTED;
+		} else
+			*outcome = STORE_HIT_PENDING;
+	}
+	l.state = (enum listing_state)raw_state;
+	if ((found ? store_row_update(s, &l, raw_state) :
+	    store_row_insert(s, &l)) == -1)
+		return -1;
+	if (*outcome == STORE_HIT_PENDING)
+		return 0;
+	return store_journal(s, h->t, &p, STORE_CHANGE_LIST);
+}
+
+int
+store_record_hits(struct store *s, const struct store_hit *hits, size_t n,
+    enum store_hit_outcome *outcomes)
+{
+	enum store_hit_outcome dummy;
+
+	if (store_op_begin(s) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (store_hit_apply(s, &hits[i],
+		    outcomes ? &outcomes[i] : &dummy) == -1)
+			return store_op_end(s, 0);
+	}
+	return store_op_end(s, 1);
+}
+
+int
+store_record_hit(struct store *s, const struct store_hit *h,
+    enum store_hit_outcome *outcome)
+{
+	return store_record_hits(s, h, 1, outcome);
+}
+
+int
+store_lookup(struct store *s, const struct addr *a, int64_t now,
+    struct listing *out)
+{
+	sqlite3_stmt *st;
+	struct listing l;
+	int rc;
+
+	switch (store_is_excluded(s, a, NULL)) {
+	case -1:
+		return -1;
+	case 1:
+		return 0;
+	}
+	if ((st = store_stmt(s, ST_LISTING_LOOKUP)) == NULL)
+		return -1;
+	bind_addr(st, 1, a);
+	sqlite3_bind_int64(st, 2, now);
+	/* An IPv4 address is only ever covered by IPv4 prefixes. */
+	sqlite3_bind_int(st, 3, addr_is_v4(a) ? 96 : 0);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		store_row_listing(st, now, &l);
+		sqlite3_reset(st);
+		if (out != NULL)
+			*out = l;
+		return 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "looking up");
+	return 0;
+}
+
+int
+store_listing_get(struct store *s, const struct prefix *p, int64_t now,
+    struct listing *out)
+{
+	int raw, rc;
+
+	if ((rc = store_row_get(s, p, out, &raw)) != 1)
+		return rc;
+	out->state = store_effective_state(raw, out->expires, now);
+	return 1;
+}
+
+/*
+ * An IPv6 prefix shorter than /96 that covers ::ffff:0:0/96 would list
+ * all of IPv4 through the back door; such prefixes are refused.
+ */
+static int
+store_prefix_sane(struct store *s, const struct prefix *p)
+{
+	static const struct prefix mapped = {
+		.addr = { { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff, 0,0,0,0 } },
+		.len = 96,
+	};
+
+	if (p->len > 128) {
+		store_seterr(s, "bad prefix length %u", p->len);
+		return -1;
+	}
+	if (p->len < 96 && prefix_covers(p, &mapped)) {
+		store_seterr(s, "prefix covers the IPv4-mapped range; list "
+		    "IPv4 prefixes in IPv4 form");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+store_list_add_locked(struct store *s, const struct prefix *p, int64_t now,
+    int64_t ttl, const char *reason, const char *who)
+{
+	struct listing l;
+	struct prefix ex;
+	char pbuf[PREFIX_STRLEN], ebuf[PREFIX_STRLEN];
+	int found, raw;
+
+	switch (store_prefix_excluded(s, p, &ex)) {
+	case -1:
+		return -1;
+	case 1:
+		prefix_format(p, pbuf, sizeof(pbuf));
+		prefix_format(&ex, ebuf, sizeof(ebuf));
+		store_seterr(s, "%s lies inside the exclusion %s", pbuf, ebuf);
+		return -1;
+	}
+	if ((found = store_row_get(s, p, &l, &raw)) == -1)
+		return -1;
+	if (!found) {
+		memset(&l, 0, sizeof(l));
+		l.prefix = *p;
+		l.first_seen = now;
+	}
+	if (!found || raw != LISTING_LISTED || l.expires <= now) {
+		l.listed_since = now;
+		l.times_listed++;
+	}
+	l.state = LISTING_LISTED;
+	l.last_seen = now > l.last_seen ? now : l.last_seen;
+	/* The operator's ttl counts from now, shorter or longer. */
+	l.expires = store_add_time(now, ttl);
+	l.classes |= HIT_CLASS_BIT(HIT_MANUAL);
+	snprintf(l.reason, sizeof(l.reason), "%s", reason ? reason : "");
+	if ((found ? store_row_update(s, &l, LISTING_LISTED) :
+	    store_row_insert(s, &l)) == -1)
+		return -1;
+	if (store_journal(s, now, p, STORE_CHANGE_LIST) == -1)
+		return -1;
+	return store_audit(s, now, who, "list add", p, reason);
+}
+
+int
+store_list_add(struct store *s, const struct prefix *p, int64_t now,
+    int64_t ttl, const char *reason, const char *who)
+{
+	if (store_prefix_sane(s, p) == -1)
+		return -1;
+	if (ttl <= 0) {
+		store_seterr(s, "ttl must be positive");
+		return -1;
+	}
+	if (store_op_begin(s) == -1)
+		return -1;
+	return store_op_end(s,
+	    store_list_add_locked(s, p, now, ttl, reason, who) == 0);
+}
+
+int
+store_list_del(struct store *s, const struct prefix *p, int64_t now,
+    const char *how, const char *reason, const char *who)
+{
+	struct listing l;
+	int found, raw;
+
+	if (store_op_begin(s) == -1)
+		return -1;
+	if ((found = store_row_get(s, p, &l, &raw)) == -1)
+		return store_op_end(s, 0);
+	if (!found || raw != LISTING_LISTED || l.expires <= now) {
+		(void)store_op_end(s, 1);
+		return 0;
+	}
+	if (store_row_set_state(s, p, LISTING_DELISTED, now,
+	    how ? how : "operator") == -1 ||
+	    store_journal(s, now, p, STORE_CHANGE_UNLIST) == -1 ||
+	    store_audit(s, now, who, "list del", p, reason) == -1)
+		return store_op_end(s, 0);
+	return store_op_end(s, 1) == 0 ? 1 : -1;
+}
+
+int
+store_expire(struct store *s, int64_t now, const char *who, int64_t *count)
+{
+	sqlite3_stmt *st;
+	int64_t n;
+	char why[64];
+
+	if (store_op_begin(s) == -1)
+		return -1;
+	if ((st = store_stmt(s, ST_EXPIRE_JOURNAL)) == NULL)
+		return store_op_end(s, 0);
+	sqlite3_bind_int64(st, 1, now);
+	if (store_done(s, st, "journaling expiry") == -1)
+		return store_op_end(s, 0);
+	n = sqlite3_changes64(s->db);
+	if ((st = store_stmt(s, ST_EXPIRE_UPDATE)) == NULL)
+		return store_op_end(s, 0);
+	sqlite3_bind_int64(st, 1, now);
+	if (store_done(s, st, "expiring") == -1)
+		return store_op_end(s, 0);
+	if (n > 0) {
+		snprintf(why, sizeof(why), "%lld listings expired",
+		    (long long)n);
+		if (store_audit(s, now, who, "expire", NULL, why) == -1)
+			return store_op_end(s, 0);
+	}
+	if (count != NULL)
+		*count = n;
+	return store_op_end(s, 1);
+}
+
+/* Delists the active listings that lie entirely inside p. */
+static int
+store_delist_inside(struct store *s, const struct prefix *p, int64_t now)
+{
+	sqlite3_stmt *st;
+	struct prefix *inside = NULL, *grown, q;
+	struct addr last;
+	size_t n = 0, cap = 0;
+	int rc, ret = 0;
+
+	if ((st = store_stmt(s, ST_LISTING_INSIDE)) == NULL)
+		return -1;
+	prefix_last(p, &last);
+	bind_addr(st, 1, &p->addr);
+	bind_addr(st, 2, &last);
+	sqlite3_bind_int(st, 3, (int)p->len);
+	sqlite3_bind_int64(st, 4, now);
+	/* Collect first: the updates below would disturb this cursor. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		column_addr(st, 0, &q.addr);
+		q.len = (unsigned int)sqlite3_column_int(st, 1);
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((grown = reallocarray(inside, cap,
+			    sizeof(*inside))) == NULL) {
+				store_seterr(s, "out of memory");
+				ret = -1;
+				break;
+			}
+			inside = grown;
+		}
+		inside[n++] = q;
+	}
+	sqlite3_reset(st);
+	if (ret == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = store_sqlerr(s, "finding listings to exclude");
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		if (store_row_set_state(s, &inside[i], LISTING_DELISTED, now,
+		    "excluded") == -1 ||
+		    store_journal(s, now, &inside[i], STORE_CHANGE_UNLIST) == -1)
+			ret = -1;
+	}
+	free(inside);
+	return ret;
+}
+
+int
+store_exclude_add(struct store *s, const struct prefix *p, int64_t now,
+    const char *reason, const char *who)
+{
+	sqlite3_stmt *st;
+
+	if (store_prefix_sane(s, p) == -1)
+		return -1;
+	if (store_op_begin(s) == -1)
+		return -1;
+	if ((st = store_stmt(s, ST_EXCLUDE_INSERT)) == NULL)
+		return store_op_end(s, 0);
+	bind_addr(st, 1, &p->addr);
+	sqlite3_bind_int(st, 2, (int)p->len);
+	sqlite3_bind_int64(st, 3, now);
+	bind_text(st, 4, who ? who : "unknown");
+	bind_text(st, 5, reason ? reason : "");
+	if (store_done(s, st, "adding exclusion") == -1)
+		return store_op_end(s, 0);
+	if (sqlite3_changes(s->db) == 0)
+		return store_op_end(s, 1);
+	if (store_journal(s, now, p, STORE_CHANGE_EXCLUDE) == -1 ||
+	    store_delist_inside(s, p, now) == -1 ||
+	    store_audit(s, now, who, "exclude add", p, reason) == -1)
+		return store_op_end(s, 0);
+	return store_op_end(s, 1);
+}
+
+int
+store_exclude_del(struct store *s, const struct prefix *p, int64_t now,
+    const char *reason, const char *who)
+{
+	sqlite3_stmt *st;
+
+	if (store_op_begin(s) == -1)
+		return -1;
+	if ((st = store_stmt(s, ST_EXCLUDE_DELETE)) == NULL)
+		return store_op_end(s, 0);
+	bind_addr(st, 1, &p->addr);
+	sqlite3_bind_int(st, 2, (int)p->len);
+	if (store_done(s, st, "removing exclusion") == -1)
+		return store_op_end(s, 0);
+	if (sqlite3_changes(s->db) == 0) {
+		(void)store_op_end(s, 1);
+		return 0;
+	}
+	if (store_journal(s, now, p, STORE_CHANGE_UNEXCLUDE) == -1 ||
+	    store_audit(s, now, who, "exclude del", p, reason) == -1)
+		return store_op_end(s, 0);
+	return store_op_end(s, 1) == 0 ? 1 : -1;
+}
+
+int
+store_listing_foreach(struct store *s, const struct store_filter *f,
+    store_listing_cb cb, void *arg)
+{
+	sqlite3_stmt *st;
+	struct listing l;
+	struct addr last;
+	unsigned int states = f->states ? f->states :
+	    1u << LISTING_LISTED;
+	size_t n = 0;
+	int rc;
+
+	if ((st = store_stmt(s, ST_LISTING_WALK)) == NULL)
+		return -1;
+	if (f->within != NULL) {
+		prefix_last(f->within, &last);
+		bind_addr(st, 1, &f->within->addr);
+		bind_addr(st, 2, &last);
+		sqlite3_bind_int(st, 3, (int)f->within->len);
+	}
+	sqlite3_bind_int64(st, 4, (int64_t)f->classes);
+	sqlite3_bind_int64(st, 5, f->since);
+	sqlite3_bind_int(st, 6, states == 1u << LISTING_LISTED);
+	sqlite3_bind_int64(st, 7, f->now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_row_listing(st, f->now, &l);
+		if ((states & (1u << l.state)) == 0)
+			continue;
+		if (cb(arg, &l) != 0 || (f->limit && ++n >= f->limit)) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "walking listings");
+	return 0;
+}
+
+int
+store_hits_foreach(struct store *s, const struct addr *a, size_t limit,
+    store_hit_cb cb, void *arg)
+{
+	sqlite3_stmt *st;
+	struct store_hit h;
+	int rc;
+
+	if ((st = store_stmt(s, ST_HITS_WALK)) == NULL)
+		return -1;
+	bind_addr(st, 1, a);
+	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&h, 0, sizeof(h));
+		h.t = sqlite3_column_int64(st, 1);
+		column_addr(st, 2, &h.addr);
+		h.class = (enum hit_class)sqlite3_column_int(st, 3);
+		h.subclass = (const char *)sqlite3_column_text(st, 4);
+		h.sensor = (const char *)sqlite3_column_text(st, 5);
+		h.helo = (const char *)sqlite3_column_text(st, 6);
+		h.mail_from = (const char *)sqlite3_column_text(st, 7);
+		h.rcpt = (const char *)sqlite3_column_text(st, 8);
+		h.excerpt = (const char *)sqlite3_column_text(st, 9);
+		if (cb(arg, sqlite3_column_int64(st, 0), &h) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "walking hits");
+	return 0;
+}
+
+int
+store_audit_foreach(struct store *s, const char *target, size_t limit,
+    store_audit_cb cb, void *arg)
+{
+	sqlite3_stmt *st;
+	struct store_audit a;
+	int rc;
+
+	if ((st = store_stmt(s, ST_AUDIT_WALK)) == NULL)
+		return -1;
+	bind_text(st, 1, target);
+	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a.t = sqlite3_column_int64(st, 0);
+		a.who = (const char *)sqlite3_column_text(st, 1);
+		a.action = (const char *)sqlite3_column_text(st, 2);
+		a.target = (const char *)sqlite3_column_text(st, 3);
+		a.reason = (const char *)sqlite3_column_text(st, 4);
+		if (cb(arg, &a) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "walking audit");
+	return 0;
+}
+
+int
+store_serial(struct store *s, uint64_t *serial)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_stmt(s, ST_SERIAL)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*serial = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_sqlerr(s, "reading serial");
+	return 0;
+}
+
+int
+store_changes_since(struct store *s, uint64_t after, store_change_cb cb,
+    void *arg)
+{
+	sqlite3_stmt *st;
+	struct prefix p;
+	const unsigned char *op;
+	int rc;
+
+	if ((st = store_stmt(s, ST_CHANGES_WALK)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (int64_t)after);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		column_addr(st, 2, &p.addr);
+		p.len = (unsigned int)sqlite3_column_int(st, 3) & 0xff;
+		op = sqlite3_column_text(st, 4);
+		if (cb(arg, (uint64_t)sqlite3_column_int64(st, 0),
+		    sqlite3_column_int64(st, 1), &p,
+		    (enum store_change_op)(op ? op[0] : 0)) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "walking changes");
+	return 0;
+}
+
+/*
+ * Statistics run rarely (the CLI, a web page), so they use ad-hoc
+ * statements instead of holding more prepared ones.
+ */
+static int
+store_stats_query(struct store *s, const char *sql, int64_t now,
+    void (*row)(struct store_stats *, sqlite3_stmt *), struct store_stats *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "stats");
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		row(out, st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "stats");
+	return 0;
+}
+
+static void
+stats_states(struct store_stats *o, sqlite3_stmt *st)
+{
+	enum listing_state e = store_effective_state(
+	    sqlite3_column_int(st, 0),
+	    sqlite3_column_int(st, 1) ? INT64_MAX : INT64_MIN, 0);
+
+	o->by_state[e] += sqlite3_column_int64(st, 2);
+}
+
+static void
+stats_listed_classes(struct store_stats *o, sqlite3_stmt *st)
+{
+	unsigned int mask = (unsigned int)sqlite3_column_int64(st, 0);
+	int64_t n = sqlite3_column_int64(st, 1);
+
+	o->listed += n;
+	for (unsigned int c = 0; c < HIT_NCLASSES; c++)
+		if (mask & HIT_CLASS_BIT(c))
+			o->listed_by_class[c] += n;
+}
+
+static void
+stats_hit_classes(struct store_stats *o, sqlite3_stmt *st)
+{
+	int c = sqlite3_column_int(st, 0);
+	int64_t n = sqlite3_column_int64(st, 1);
+
+	o->hits += n;
+	if (c >= 0 && c < HIT_NCLASSES)
+		o->hits_by_class[c] += n;
+}
+
+static void
+stats_hits_24h(struct store_stats *o, sqlite3_stmt *st)
+{
+	o->hits_24h = sqlite3_column_int64(st, 0);
+}
+
+static void
+stats_exclusions(struct store_stats *o, sqlite3_stmt *st)
+{
+	o->exclusions = sqlite3_column_int64(st, 0);
+}
+
+static void
+stats_bytes(struct store_stats *o, sqlite3_stmt *st)
+{
+	o->db_bytes = sqlite3_column_int64(st, 0);
+}
+
+int
+store_stats(struct store *s, int64_t now, struct store_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	/* Read everything from one snapshot so the figures agree. */
+	if (!s->in_txn && store_exec(s, "BEGIN") == -1)
+		return -1;
+	if (store_stats_query(s, "SELECT state, expires > ?1, count(*) FROM"
+	    " listing GROUP BY 1, 2", now, stats_states, out) == -1 ||
+	    store_stats_query(s, "SELECT classes, count(*) FROM listing"
+	    " WHERE state = 1 AND expires > ?1 GROUP BY classes", now,
+	    stats_listed_classes, out) == -1 ||
+	    store_stats_query(s, "SELECT class, count(*) FROM hit"
+	    " GROUP BY class", now, stats_hit_classes, out) == -1 ||
+	    store_stats_query(s, "SELECT count(*) FROM hit WHERE t > ?1 - 86400",
+	    now, stats_hits_24h, out) == -1 ||
+	    store_stats_query(s, "SELECT count(*) FROM exclude", now,
+	    stats_exclusions, out) == -1 ||
+	    store_stats_query(s, "SELECT page_count * page_size FROM"
+	    " pragma_page_count(), pragma_page_size()", now, stats_bytes,
+	    out) == -1 ||
+	    store_serial(s, &out->serial) == -1) {
+		if (!s->in_txn)
+			(void)store_exec(s, "ROLLBACK");
+		return -1;
+	}
+	if (!s->in_txn)
+		(void)store_exec(s, "COMMIT");
+	return 0;
+}

@@ -1,0 +1,704 @@
+/* test_store.c -- the listing lifecycle against a real SQLite store. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "core/special.h"
+#include "store/store.h"
+
+#define DAY		86400
+#define TTL		(28 * DAY)
+#define T0		1700000000
+
+struct fixture {
+	char		 dir[64];
+	char		 path[128];
+	struct store	*s;
+};
+
+static struct store_config
+config_for(const char *path)
+{
+	struct store_config c = {
+		.path = path,
+		.busy_timeout_ms = 1000,
+		.sync_full = 0,
+		.ttl = TTL,
+		.min_hits = 1,
+		.window = TTL,
+		.allow_special = 0,
+	};
+	return c;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct store_config c;
+	char err[256];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/bs-store-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/var/test.db", f->dir);
+	c = config_for(f->path);
+	f->s = store_open(&c, STORE_OPEN_CREATE, err, sizeof(err));
+	if (f->s == NULL)
+		fail_msg("store_open: %s", err);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[160];
+
+	store_close(f->s);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* Reopens the store with another listing policy. */
+static void
+reopen(struct fixture *f, int min_hits, int64_t window, unsigned int allow)
+{
+	struct store_config c = config_for(f->path);
+	char err[256];
+
+	store_close(f->s);
+	c.min_hits = min_hits;
+	c.window = window;
+	c.allow_special = allow;
+	f->s = store_open(&c, 0, err, sizeof(err));
+	if (f->s == NULL)
+		fail_msg("reopen: %s", err);
+}
+
+static struct addr
+A(const char *s)
+{
+	struct addr a;
+
+	if (addr_parse(s, strlen(s), &a) == -1)
+		fail_msg("bad test address %s", s);
+	return a;
+}
+
+static struct prefix
+P(const char *s)
+{
+	struct prefix p;
+
+	if (prefix_parse(s, strlen(s), &p) == -1)
+		fail_msg("bad test prefix %s", s);
+	return p;
+}
+
+static enum store_hit_outcome
+hit(struct store *s, const char *ip, int64_t t, enum hit_class c)
+{
+	struct store_hit h = {
+		.t = t, .addr = A(ip), .class = c, .subclass = "test",
+		.sensor = "unit", .helo = "mx.example.net",
+		.mail_from = "", .rcpt = "trap@trap.test",
+		.excerpt = "Subject: Undelivered Mail Returned to Sender",
+	};
+	enum store_hit_outcome o;
+
+	if (store_record_hit(s, &h, &o) == -1)
+		fail_msg("record_hit: %s", store_errmsg(s));
+	return o;
+}
+
+static int
+listed(struct store *s, const char *ip, int64_t now)
+{
+	struct addr a = A(ip);
+	int rc = store_lookup(s, &a, now, NULL);
+
+	if (rc == -1)
+		fail_msg("lookup: %s", store_errmsg(s));
+	return rc;
+}
+
+static uint64_t
+serial(struct store *s)
+{
+	uint64_t n;
+
+	assert_int_equal(store_serial(s, &n), 0);
+	return n;
+}
+
+static void
+test_open_creates_and_reopens(void **state)
+{
+	struct fixture *f = *state;
+	struct store_config c = config_for(f->path);
+	struct store *again;
+	char err[256];
+
+	assert_true(access(f->path, F_OK) == 0);
+	again = store_open(&c, STORE_OPEN_READONLY, err, sizeof(err));
+	assert_non_null(again);
+	assert_int_equal(serial(again), 0);
+	/* A read-only handle never writes. */
+	assert_int_equal(store_expire(again, T0, "t", NULL), -1);
+	store_close(again);
+	store_close(NULL);
+}
+
+static void
+test_hit_lists_until_exactly_ttl(void **state)
+{
+	struct fixture *f = *state;
+	struct listing l;
+	struct addr a = A("192.0.2.1");
+
+	reopen(f, 1, TTL, SPECIAL_DOCUMENTATION);
+	assert_int_equal(hit(f->s, "192.0.2.1", T0, HIT_BOUNCE),
+	    STORE_HIT_LISTED);
+	assert_int_equal(store_lookup(f->s, &a, T0, &l), 1);
+	assert_int_equal(l.listed_since, T0);
+	assert_int_equal(l.last_seen, T0);
+	assert_int_equal(l.expires, T0 + TTL);
+	assert_int_equal(l.hits, 1);
+	assert_int_equal(l.times_listed, 1);
+	assert_int_equal(l.classes, HIT_CLASS_BIT(HIT_BOUNCE));
+	assert_int_equal(l.state, LISTING_LISTED);
+	/* Exact to the second, and without any sweep. */
+	assert_int_equal(listed(f->s, "192.0.2.1", T0 + TTL - 1), 1);
+	assert_int_equal(listed(f->s, "192.0.2.1", T0 + TTL), 0);
+	assert_int_equal(listed(f->s, "192.0.2.2", T0), 0);
+	assert_int_equal(store_listing_get(f->s, &(struct prefix){ a, 128 },
+	    T0 + TTL, &l), 1);
+	assert_int_equal(l.state, LISTING_EXPIRED);
+}
+
+static void
+test_new_hit_extends(void **state)
+{
+	struct fixture *f = *state;
+	struct listing l;
+	struct addr a = A("192.0.2.1");
+
+	reopen(f, 1, TTL, SPECIAL_DOCUMENTATION);
+	hit(f->s, "192.0.2.1", T0, HIT_BOUNCE);
+	assert_int_equal(hit(f->s, "192.0.2.1", T0 + 10 * DAY, HIT_CALLOUT),
+	    STORE_HIT_EXTENDED);
+	assert_int_equal(store_lookup(f->s, &a, T0 + TTL, &l), 1);
+	assert_int_equal(l.expires, T0 + 10 * DAY + TTL);
+	assert_int_equal(l.listed_since, T0);
+	assert_int_equal(l.hits, 2);
+	assert_int_equal(l.times_listed, 1);
+	assert_int_equal(l.classes,
+	    HIT_CLASS_BIT(HIT_BOUNCE) | HIT_CLASS_BIT(HIT_CALLOUT));
+	assert_int_equal(listed(f->s, "192.0.2.1", T0 + 10 * DAY + TTL - 1),
+	    1);
+	assert_int_equal(listed(f->s, "192.0.2.1", T0 + 10 * DAY + TTL), 0);
+	/* A late hit (an older spooled event) never shortens the listing. */
+	assert_int_equal(hit(f->s, "192.0.2.1", T0 + DAY, HIT_BOUNCE),
+	    STORE_HIT_EXTENDED);
+	assert_int_equal(store_lookup(f->s, &a, T0, &l), 1);
+	assert_int_equal(l.expires, T0 + 10 * DAY + TTL);
+	assert_int_equal(l.last_seen, T0 + 10 * DAY);
+}
+
+static int
+count_change(void *arg, uint64_t s, int64_t t, const struct prefix *p,
+    enum store_change_op op)
+{
+	char *ops = arg;
+	size_t n = strlen(ops);
+
+	(void)s;
+	(void)t;
+	(void)p;
+	if (n < 63) {
+		ops[n] = (char)op;
+		ops[n + 1] = '\0';
+	}
+	return 0;
+}
+
+static void
+test_expire_is_idempotent(void **state)
+{
+	struct fixture *f = *state;
+	int64_t n = -1;
+	uint64_t before;
+	char ops[64] = "";
+
+	reopen(f, 1, TTL, SPECIAL_DOCUMENTATION);
+	hit(f->s, "192.0.2.1", T0, HIT_BOUNCE);
+	hit(f->s, "192.0.2.9", T0 + DAY, HIT_AUTOREPLY);
+	assert_int_equal(store_expire(f->s, T0 + TTL - 1, "test", &n), 0);
+	assert_int_equal(n, 0);
+	before = serial(f->s);
+	assert_int_equal(store_expire(f->s, T0 + TTL, "test", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(serial(f->s), before + 1);
+	assert_int_equal(store_expire(f->s, T0 + TTL, "test", &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(serial(f->s), before + 1);
+	assert_int_equal(store_changes_since(f->s, 0, count_change, ops), 0);
+	assert_string_equal(ops, "AAD");
+	assert_int_equal(listed(f->s, "192.0.2.9", T0 + TTL), 1);
+}
+
+static void
+test_relist_after_expiry_and_delist(void **state)
+{
+	struct fixture *f = *state;
+	struct listing l;
+	struct prefix p = P("192.0.2.1");
+
+	reopen(f, 1, TTL, SPECIAL_DOCUMENTATION);
+	hit(f->s, "192.0.2.1", T0, HIT_BOUNCE);
+	/* Expired (no sweep ran): the next hit starts a new listing. */
+	assert_int_equal(hit(f->s, "192.0.2.1", T0 + 40 * DAY, HIT_BOUNCE),
+	    STORE_HIT_LISTED);
+	assert_int_equal(store_listing_get(f->s, &p, T0 + 40 * DAY, &l), 1);
+	assert_int_equal(l.times_listed, 2);
+	assert_int_equal(l.listed_since, T0 + 40 * DAY);
+	assert_int_equal(l.first_seen, T0);
+
+	assert_int_equal(store_list_del(f->s, &p, T0 + 41 * DAY, "operator",
+	    "fixed their Postfix", "cli:test"), 1);
+	assert_int_equal(listed(f->s, "192.0.2.1", T0 + 41 * DAY), 0);
+	assert_int_equal(store_listing_get(f->s, &p, T0 + 41 * DAY, &l), 1);
+	assert_int_equal(l.state, LISTING_DELISTED);
+	assert_int_equal(l.delisted_at, T0 + 41 * DAY);
+	assert_string_equal(l.delist_how, "operator");
+	assert_int_equal(store_list_del(f->s, &p, T0 + 41 * DAY, "operator",
+	    NULL, "cli:test"), 0);
+	/* A new hit relists. */
+	assert_int_equal(hit(f->s, "192.0.2.1", T0 + 42 * DAY, HIT_CALLOUT),
+	    STORE_HIT_LISTED);
+	assert_int_equal(store_listing_get(f->s, &p, T0 + 42 * DAY, &l), 1);
+	assert_int_equal(l.times_listed, 3);
+	assert_int_equal(l.hits, 3);
+	assert_int_equal(listed(f->s, "192.0.2.1", T0 + 42 * DAY), 1);
+}
+
+static void
+test_exclusions(void **state)
+{
+	struct fixture *f = *state;
+	struct prefix ex = P("198.51.100.0/24"), got;
+	struct prefix inside = P("198.51.100.0/25");
+	struct prefix wider = P("198.51.0.0/16");
+	struct addr a = A("198.51.100.8");
+
+	reopen(f, 1, TTL, SPECIAL_DOCUMENTATION);
+	hit(f->s, "198.51.100.7", T0, HIT_BOUNCE);
+	assert_int_equal(store_list_add(f->s, &wider, T0, TTL, "whole net",
+	    "cli:test"), 0);
+	assert_int_equal(listed(f->s, "198.51.100.7", T0), 1);
+	assert_int_equal(store_exclude_add(f->s, &ex, T0 + 1, "our customer",
+	    "cli:test"), 0);
+	/* Listings inside the range are delisted, the wider one carved. */
+	assert_int_equal(listed(f->s, "198.51.100.7", T0 + 1), 0);
+	assert_int_equal(listed(f->s, "198.51.100.200", T0 + 1), 0);
+	assert_int_equal(listed(f->s, "198.51.7.1", T0 + 1), 1);
+	assert_int_equal(store_is_excluded(f->s, &a, &got), 1);
+	assert_int_equal(got.len, 120);
+	assert_int_equal(hit(f->s, "198.51.100.8", T0 + 2, HIT_BOUNCE),
+	    STORE_HIT_EXCLUDED);
+	assert_int_equal(store_list_add(f->s, &inside, T0 + 2, TTL, NULL,
+	    "cli:test"), -1);
+	assert_non_null(strstr(store_errmsg(f->s), "exclusion"));
+	/* Adding it again is not an error and journals nothing. */
+	uint64_t before = serial(f->s);
+	assert_int_equal(store_exclude_add(f->s, &ex, T0 + 3, NULL, "t"), 0);
+	assert_int_equal(serial(f->s), before);
+
+	assert_int_equal(store_exclude_del(f->s, &ex, T0 + 4, NULL, "t"), 1);
+	assert_int_equal(store_exclude_del(f->s, &ex, T0 + 4, NULL, "t"), 0);
+	assert_int_equal(hit(f->s, "198.51.100.8", T0 + 5, HIT_BOUNCE),
+	    STORE_HIT_LISTED);
+}
+
+static void
+test_special_ranges(void **state)
+{
+	struct fixture *f = *state;
+
+	reopen(f, 1, TTL, 0);
+	assert_int_equal(hit(f->s, "10.1.2.3", T0, HIT_BOUNCE),
+	    STORE_HIT_SPECIAL);
+	assert_int_equal(hit(f->s, "127.0.0.5", T0, HIT_BOUNCE),
+	    STORE_HIT_SPECIAL);
+	assert_int_equal(hit(f->s, "2001:db8::1", T0, HIT_BOUNCE),
+	    STORE_HIT_SPECIAL);
+	assert_int_equal(hit(f->s, "fe80::1", T0, HIT_CALLOUT),
+	    STORE_HIT_SPECIAL);
+	assert_int_equal(listed(f->s, "127.0.0.5", T0), 0);
+	/* Test setups on loopback allow that one class by name. */
+	reopen(f, 1, TTL, SPECIAL_LOOPBACK);
+	assert_int_equal(hit(f->s, "127.0.0.5", T0, HIT_BOUNCE),
+	    STORE_HIT_LISTED);
+	assert_int_equal(hit(f->s, "10.1.2.3", T0, HIT_BOUNCE),
+	    STORE_HIT_SPECIAL);
+	assert_int_equal(listed(f->s, "127.0.0.5", T0), 1);
+	/* Public addresses need no permission. */
+	assert_int_equal(hit(f->s, "8.8.4.4", T0, HIT_AUTOREPLY),
+	    STORE_HIT_LISTED);
+	assert_int_equal(hit(f->s, "2a00:1450::1", T0, HIT_CALLOUT),
+	    STORE_HIT_LISTED);
+	assert_int_equal(listed(f->s, "2a00:1450::1", T0), 1);
+	assert_int_equal(listed(f->s, "2a00:1450::2", T0), 0);
+}
+
+static int
+count_hit(void *arg, int64_t id, const struct store_hit *h)
+{
+	int *n = arg;
+
+	(void)id;
+	assert_string_equal(h->rcpt, "trap@trap.test");
+	(*n)++;
+	return 0;
+}
+
+static void
+test_other_is_evidence_only(void **state)
+{
+	struct fixture *f = *state;
+	struct addr a = A("8.8.8.8");
+	int n = 0;
+
+	assert_int_equal(hit(f->s, "8.8.8.8", T0, HIT_OTHER),
+	    STORE_HIT_NOT_LISTABLE);
+	assert_int_equal(listed(f->s, "8.8.8.8", T0), 0);
+	assert_int_equal(serial(f->s), 0);
+	assert_int_equal(store_hits_foreach(f->s, &a, 10, count_hit, &n), 0);
+	assert_int_equal(n, 1);
+}
+
+static void
+test_min_hits_within_window(void **state)
+{
+	struct fixture *f = *state;
+
+	reopen(f, 3, DAY, 0);
+	assert_int_equal(hit(f->s, "8.8.8.8", T0, HIT_BOUNCE),
+	    STORE_HIT_PENDING);
+	assert_int_equal(hit(f->s, "8.8.8.8", T0 + 3600, HIT_BOUNCE),
+	    STORE_HIT_PENDING);
+	assert_int_equal(listed(f->s, "8.8.8.8", T0 + 3600), 0);
+	/* "other" never counts toward the threshold. */
+	assert_int_equal(hit(f->s, "8.8.8.8", T0 + 3700, HIT_OTHER),
+	    STORE_HIT_NOT_LISTABLE);
+	assert_int_equal(hit(f->s, "8.8.8.8", T0 + 7200, HIT_CALLOUT),
+	    STORE_HIT_LISTED);
+	assert_int_equal(listed(f->s, "8.8.8.8", T0 + 7200), 1);
+
+	/* Spread wider than the window: never listed. */
+	assert_int_equal(hit(f->s, "9.9.9.9", T0, HIT_BOUNCE),
+	    STORE_HIT_PENDING);
+	assert_int_equal(hit(f->s, "9.9.9.9", T0 + 2 * DAY, HIT_BOUNCE),
+	    STORE_HIT_PENDING);
+	assert_int_equal(hit(f->s, "9.9.9.9", T0 + 4 * DAY, HIT_BOUNCE),
+	    STORE_HIT_PENDING);
+	assert_int_equal(listed(f->s, "9.9.9.9", T0 + 4 * DAY), 0);
+}
+
+struct serials {
+	uint64_t	last;
+	int		n;
+	int		monotonic;
+};
+
+static int
+check_serial(void *arg, uint64_t s, int64_t t, const struct prefix *p,
+    enum store_change_op op)
+{
+	struct serials *c = arg;
+
+	(void)t;
+	(void)p;
+	(void)op;
+	if (s <= c->last)
+		c->monotonic = 0;
+	c->last = s;
+	c->n++;
+	return 0;
+}
+
+static void
+test_serials_monotonic(void **state)
+{
+	struct fixture *f = *state;
+	struct serials c = { 0, 0, 1 };
+	struct prefix p = P("8.8.8.8");
+
+	hit(f->s, "8.8.8.8", T0, HIT_BOUNCE);
+	hit(f->s, "8.8.8.8", T0 + 1, HIT_BOUNCE);
+	hit(f->s, "1.1.1.1", T0 + 2, HIT_CALLOUT);
+	assert_int_equal(store_list_del(f->s, &p, T0 + 3, "operator", NULL,
+	    "t"), 1);
+	hit(f->s, "8.8.8.8", T0 + 4, HIT_BOUNCE);
+	assert_int_equal(store_expire(f->s, T0 + 10 * TTL, "t", NULL), 0);
+	assert_int_equal(store_changes_since(f->s, 0, check_serial, &c), 0);
+	assert_true(c.monotonic);
+	assert_int_equal(c.n, 7);
+	assert_int_equal(serial(f->s), c.last);
+	/* Reading from the middle gives only what came after. */
+	c = (struct serials){ 3, 0, 1 };
+	assert_int_equal(store_changes_since(f->s, 3, check_serial, &c), 0);
+	assert_int_equal(c.n, 4);
+}
+
+static void
+test_manual_prefixes(void **state)
+{
+	struct fixture *f = *state;
+	struct prefix net = P("203.0.113.0/24"), v6 = P("2001:db8:1::/48");
+	struct prefix bad = P("::/0"), ex = P("203.0.113.9");
+	struct listing l;
+	struct addr a = A("203.0.113.77");
+
+	assert_int_equal(store_list_add(f->s, &net, T0, STORE_NEVER,
+	    "known backscatterer", "cli:test"), 0);
+	assert_int_equal(store_lookup(f->s, &a, T0 + 1000 * DAY, &l), 1);
+	assert_int_equal(l.prefix.len, 120);
+	assert_int_equal(l.expires, STORE_NEVER);
+	assert_string_equal(l.reason, "known backscatterer");
+	assert_int_equal(l.classes, HIT_CLASS_BIT(HIT_MANUAL));
+	assert_int_equal(listed(f->s, "203.0.114.1", T0), 0);
+	/* A host listing inside wins as the most specific answer. */
+	reopen(f, 1, TTL, SPECIAL_DOCUMENTATION);
+	hit(f->s, "203.0.113.77", T0, HIT_BOUNCE);
+	assert_int_equal(store_lookup(f->s, &a, T0, &l), 1);
+	assert_int_equal(l.prefix.len, 128);
+	/* An exclusion carves a hole in a wider manual listing. */
+	assert_int_equal(store_exclude_add(f->s, &ex, T0, NULL, "t"), 0);
+	assert_int_equal(listed(f->s, "203.0.113.9", T0), 0);
+	assert_int_equal(listed(f->s, "203.0.113.10", T0), 1);
+
+	assert_int_equal(store_list_add(f->s, &v6, T0, TTL, NULL, "t"), 0);
+	assert_int_equal(listed(f->s, "2001:db8:1:ffff::1", T0), 1);
+	assert_int_equal(listed(f->s, "2001:db8:2::1", T0), 0);
+	assert_int_equal(listed(f->s, "2001:db8:1::1", T0 + TTL), 0);
+	assert_int_equal(store_list_add(f->s, &bad, T0, TTL, NULL, "t"), -1);
+	assert_int_equal(store_list_add(f->s, &net, T0, 0, NULL, "t"), -1);
+}
+
+struct audit_seen {
+	int	adds, dels;
+};
+
+static int
+count_audit(void *arg, const struct store_audit *a)
+{
+	struct audit_seen *s = arg;
+
+	assert_string_equal(a->target, "192.0.2.0/24");
+	assert_string_equal(a->who, "cli:alice");
+	if (strcmp(a->action, "list add") == 0)
+		s->adds++;
+	else if (strcmp(a->action, "list del") == 0) {
+		assert_string_equal(a->reason, "mistake");
+		s->dels++;
+	}
+	return 0;
+}
+
+static void
+test_audit(void **state)
+{
+	struct fixture *f = *state;
+	struct prefix p = P("192.0.2.0/24");
+	struct audit_seen seen = { 0, 0 };
+
+	assert_int_equal(store_list_add(f->s, &p, T0, TTL, "spam run",
+	    "cli:alice"), 0);
+	assert_int_equal(store_list_del(f->s, &p, T0 + 1, "operator",
+	    "mistake", "cli:alice"), 1);
+	assert_int_equal(store_audit_foreach(f->s, "192.0.2.0/24", 0,
+	    count_audit, &seen), 0);
+	assert_int_equal(seen.adds, 1);
+	assert_int_equal(seen.dels, 1);
+}
+
+static void
+test_batch_is_all_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct store_hit h[2] = {
+		{ .t = T0, .addr = A("8.8.8.8"), .class = HIT_BOUNCE },
+		{ .t = T0, .addr = A("8.8.4.4"), .class = (enum hit_class)42 },
+	};
+	struct store_stats st;
+
+	assert_int_equal(store_record_hits(f->s, h, 2, NULL), -1);
+	assert_non_null(strstr(store_errmsg(f->s), "class"));
+	assert_int_equal(store_stats(f->s, T0, &st), 0);
+	assert_int_equal(st.hits, 0);
+	assert_int_equal(listed(f->s, "8.8.8.8", T0), 0);
+	h[1].class = HIT_CALLOUT;
+	assert_int_equal(store_record_hits(f->s, h, 2, NULL), 0);
+	assert_int_equal(store_stats(f->s, T0, &st), 0);
+	assert_int_equal(st.hits, 2);
+	assert_int_equal(st.listed, 2);
+	assert_int_equal(st.listed_by_class[HIT_CALLOUT], 1);
+	assert_int_equal(st.by_state[LISTING_LISTED], 2);
+	assert_int_equal(st.hits_24h, 2);
+	assert_true(st.db_bytes > 0);
+	assert_int_equal(store_stats(f->s, T0 + TTL, &st), 0);
+	assert_int_equal(st.listed, 0);
+	assert_int_equal(st.by_state[LISTING_EXPIRED], 2);
+}
+
+static void
+test_transaction_rollback(void **state)
+{
+	struct fixture *f = *state;
+	struct prefix p = P("8.8.8.0/24");
+
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_list_add(f->s, &p, T0, TTL, NULL, "t"), 0);
+	assert_int_equal(listed(f->s, "8.8.8.1", T0), 1);
+	assert_int_equal(store_rollback(f->s), 0);
+	assert_int_equal(listed(f->s, "8.8.8.1", T0), 0);
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_list_add(f->s, &p, T0, TTL, NULL, "t"), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(listed(f->s, "8.8.8.1", T0), 1);
+}
+
+struct walk {
+	int	n;
+	char	first[PREFIX_STRLEN];
+};
+
+static int
+walk_cb(void *arg, const struct listing *l)
+{
+	struct walk *w = arg;
+
+	if (w->n++ == 0)
+		prefix_format(&l->prefix, w->first, sizeof(w->first));
+	return 0;
+}
+
+static void
+test_listing_walk_filters(void **state)
+{
+	struct fixture *f = *state;
+	struct prefix within = P("8.8.0.0/16");
+	struct store_filter flt = { .now = T0 + 10 };
+	struct walk w = { 0, "" };
+
+	hit(f->s, "9.9.9.9", T0, HIT_BOUNCE);
+	hit(f->s, "8.8.8.8", T0 + 5, HIT_CALLOUT);
+	hit(f->s, "8.8.4.4", T0 + 6, HIT_AUTOREPLY);
+	assert_int_equal(store_listing_foreach(f->s, &flt, walk_cb, &w), 0);
+	assert_int_equal(w.n, 3);
+	assert_string_equal(w.first, "8.8.4.4");	/* address order */
+	w = (struct walk){ 0, "" };
+	flt.within = &within;
+	assert_int_equal(store_listing_foreach(f->s, &flt, walk_cb, &w), 0);
+	assert_int_equal(w.n, 2);
+	w = (struct walk){ 0, "" };
+	flt.classes = HIT_CLASS_BIT(HIT_CALLOUT);
+	assert_int_equal(store_listing_foreach(f->s, &flt, walk_cb, &w), 0);
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.first, "8.8.8.8");
+	w = (struct walk){ 0, "" };
+	flt = (struct store_filter){ .now = T0 + TTL + 5, .since = T0 + 1,
+	    .states = 1u << LISTING_EXPIRED };
+	assert_int_equal(store_listing_foreach(f->s, &flt, walk_cb, &w), 0);
+	/* 8.8.8.8 ran out one second before 8.8.4.4 does. */
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.first, "8.8.8.8");
+	w = (struct walk){ 0, "" };
+	flt = (struct store_filter){ .now = T0, .limit = 2 };
+	assert_int_equal(store_listing_foreach(f->s, &flt, walk_cb, &w), 0);
+	assert_int_equal(w.n, 2);
+}
+
+static void
+test_refuses_foreign_files(void **state)
+{
+	struct fixture *f = *state;
+	char other[160], junk[160], err[256];
+	struct store_config c;
+	sqlite3 *db;
+	FILE *fp;
+
+	snprintf(other, sizeof(other), "%s/other.db", f->dir);
+	assert_int_equal(sqlite3_open(other, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	c = config_for(other);
+	assert_null(store_open(&c, STORE_OPEN_CREATE, err, sizeof(err)));
+	assert_non_null(strstr(err, "not a backscatter store"));
+
+	snprintf(junk, sizeof(junk), "%s/junk.db", f->dir);
+	assert_non_null(fp = fopen(junk, "w"));
+	fputs("this is not a database, it is a text file of some length "
+	    "that goes on for a while to fill a header page.........\n", fp);
+	fclose(fp);
+	c = config_for(junk);
+	assert_null(store_open(&c, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, junk));
+
+	/* A newer schema is refused, never touched. */
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	c = config_for(f->path);
+	assert_null(store_open(&c, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "newer"));
+
+	c = config_for("/nonexistent/dir/x.db");
+	assert_null(store_open(&c, 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "/nonexistent/dir/x.db"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_open_creates_and_reopens),
+		T(test_hit_lists_until_exactly_ttl),
+		T(test_new_hit_extends),
+		T(test_expire_is_idempotent),
+		T(test_relist_after_expiry_and_delist),
+		T(test_exclusions),
+		T(test_special_ranges),
+		T(test_other_is_evidence_only),
+		T(test_min_hits_within_window),
+		T(test_serials_monotonic),
+		T(test_manual_prefixes),
+		T(test_audit),
+		T(test_batch_is_all_or_nothing),
+		T(test_transaction_rollback),
+		T(test_listing_walk_filters),
+		T(test_refuses_foreign_files),
+#undef T
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
