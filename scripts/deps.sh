@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# deps.sh -- install the Debian packages backscatter needs: `deps.sh build` for
+# building and running, `deps.sh test` for that plus the test peers.
+set -euo pipefail
+
+build_pkgs=(gcc make cmake pkg-config libsqlite3-dev libinih-dev)
+test_pkgs=(libcmocka-dev sqlite3 rbldnsd bind9-dnsutils clang
+	libclang-rt-14-dev util-linux iproute2)
+
+want=("${build_pkgs[@]}")
+if [ "${1:-build}" = test ]; then
+	want+=("${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]}; run as root or install them" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt_opts=(-y -q -o DPkg::Lock::Timeout=300)
+apt-get "${apt_opts[@]}" update >/dev/null
+apt-get "${apt_opts[@]}" install --no-install-recommends "${missing[@]}" >/dev/null
