@@ -1,0 +1,770 @@
+/* config.c -- the INI configuration: every key, its default and its check. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "core/addr.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/special.h"
+#include "core/timefmt.h"
+#include "core/txt.h"
+
+/* Longest piece of a bad value quoted back in an error message. */
+#define CONFIG_QUOTE_MAX	48
+/*
+ * RFC 1035 2.3.4: labels of 63 octets, names of 255 octets on the wire,
+ * which is 253 characters as text without the trailing dot.
+ */
+#define CONFIG_LABEL_MAX	63
+#define CONFIG_DNAME_MAX	253
+/* Longest SQLite busy timeout: beyond an hour a writer is stuck, not busy. */
+#define CONFIG_BUSY_MAX_MS	(3600LL * 1000)
+/* A week: RFC 8767 4 has resolvers cap TTLs there anyway. */
+#define CONFIG_DNS_TTL_MAX	(7LL * 86400)
+
+enum config_type {
+	CONFIG_STRING,		/* char *, optionally checked by check */
+	CONFIG_TEMPLATE,	/* char *, a txt.h template */
+	CONFIG_ADDRESS,		/* char *, an IPv4 or IPv6 address */
+	CONFIG_DURATION,	/* int64_t seconds, min..max */
+	CONFIG_MSEC,		/* int64_t ms, "250ms" or a duration */
+	CONFIG_INT,		/* int, min..max */
+	CONFIG_BOOL,		/* int, 0 or 1 */
+	CONFIG_WORD,		/* int, the value of one of words */
+	CONFIG_LOGLEVEL,	/* int, LOG_LEVEL_* */
+	CONFIG_SPECIAL,		/* unsigned int, a SPECIAL_* mask */
+};
+
+/* One accepted word and the int it stands for; a NULL word ends a list. */
+struct config_word {
+	const char	*word;
+	int		 value;
+};
+
+static const struct config_word config_bool_words[] = {
+	{ "yes", 1 }, { "no", 0 }, { "true", 1 }, { "false", 0 },
+	{ "on", 1 }, { "off", 0 }, { "1", 1 }, { "0", 0 },
+	{ NULL, 0 },
+};
+
+/* PRAGMA synchronous: FULL survives power loss in WAL mode, NORMAL not. */
+static const struct config_word config_sync_words[] = {
+	{ "full", 1 }, { "normal", 0 },
+	{ NULL, 0 },
+};
+
+/*
+ * An extra check for string-valued keys. It gets a private copy of the
+ * value and may canonicalise it in place (lower-case a DNS name); 0 ok,
+ * -1 with the reason in err.
+ */
+typedef int	(*config_check_fn)(char *, char *, size_t);
+
+struct config_key {
+	const char		*section;
+	const char		*key;
+	enum config_type	 type;
+	size_t			 offset;	/* into struct config */
+	const char		*def;		/* as written in a file */
+	int64_t			 min, max;	/* numeric types */
+	const struct config_word *words;	/* CONFIG_WORD */
+	config_check_fn		 check;		/* string types */
+};
+
+static int	config_check_dname(char *, char *, size_t);
+static int	config_check_answer(char *, char *, size_t);
+static int	config_check_url(char *, char *, size_t);
+
+#define CONFIG_OFF(field)	offsetof(struct config, field)
+#define CONFIG_KEY(sec, key, type, field, def, min, max, words, check)	\
+	{ sec, key, type, CONFIG_OFF(field), def, min, max, words, check }
+
+/*
+ * Every key there is. The defaults are text and go through the same
+ * parser and checks as a file, so a default can never be a value a file
+ * could not hold. To add a key: a field in struct config, a line here,
+ * and a paragraph in etc/backscatter.conf and backscatter.conf(5).
+ */
+static const struct config_key config_keys[] = {
+	CONFIG_KEY("store", "path", CONFIG_STRING, store.path,
+	    "./var/backscatter.db", 0, 0, NULL, NULL),
+	CONFIG_KEY("store", "busy_timeout", CONFIG_MSEC, store.busy_timeout,
+	    "5s", 0, CONFIG_BUSY_MAX_MS, NULL, NULL),
+	CONFIG_KEY("store", "synchronous", CONFIG_WORD, store.sync_full,
+	    "full", 0, 0, config_sync_words, NULL),
+
+	CONFIG_KEY("listing", "ttl", CONFIG_DURATION, listing.ttl,
+	    "28d", 1, DURATION_MAX, NULL, NULL),
+	CONFIG_KEY("listing", "min_hits", CONFIG_INT, listing.min_hits,
+	    "1", 1, 1000, NULL, NULL),
+	CONFIG_KEY("listing", "window", CONFIG_DURATION, listing.window,
+	    "28d", 1, DURATION_MAX, NULL, NULL),
+	CONFIG_KEY("listing", "allow_special", CONFIG_SPECIAL,
+	    listing.allow_special, "none", 0, 0, NULL, NULL),
+
+	CONFIG_KEY("dns", "zone", CONFIG_STRING, dns.zone,
+	    "bl.example.org", 0, 0, NULL, config_check_dname),
+	CONFIG_KEY("dns", "answer", CONFIG_ADDRESS, dns.answer,
+	    "127.0.0.2", 0, 0, NULL, config_check_answer),
+	CONFIG_KEY("dns", "ttl", CONFIG_DURATION, dns.ttl,
+	    "2100", 0, CONFIG_DNS_TTL_MAX, NULL, NULL),
+	CONFIG_KEY("dns", "txt", CONFIG_TEMPLATE, dns.txt,
+	    "{ip} sent {class} to backscatter traps, last {last}; see {url}",
+	    0, 0, NULL, NULL),
+
+	CONFIG_KEY("web", "lookup_url", CONFIG_TEMPLATE, web.lookup_url,
+	    "http://localhost:8080/lookup?ip={ip}", 0, 0, NULL,
+	    config_check_url),
+
+	CONFIG_KEY("log", "level", CONFIG_LOGLEVEL, log.level,
+	    "info", 0, 0, NULL, NULL),
+};
+#define CONFIG_NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
+
+/* The state of one config_load, shared by the inih reader and handler. */
+struct config_ctx {
+	struct config	*cfg;
+	FILE		*fp;
+	int		 lineno;		/* lines read so far */
+	int		 failed;		/* msg holds the first error */
+	int		 errline;		/* the line msg is about */
+	int		 ioerr;			/* errno of a read error */
+	char		 seen[CONFIG_NKEYS];	/* key already set in file */
+	char		 msg[512];
+};
+
+static void	config_fail(struct config_ctx *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Copies a value for an error message: bytes outside printable ASCII, and
+ * the backslash, become \xNN so the message stays on one line and cannot
+ * be mistaken for other text; long values are cut.
+ */
+static const char *
+config_quote(const char *v, char *buf, size_t size)
+{
+	size_t off = 0, i;
+	unsigned char c;
+
+	for (i = 0; v[i] != '\0' && off + 8 < size; i++) {
+		if (i == CONFIG_QUOTE_MAX) {
+			memcpy(buf + off, "...", 3);
+			off += 3;
+			break;
+		}
+		c = (unsigned char)v[i];
+		if (c < 0x20 || c > 0x7e || c == '\\') {
+			snprintf(buf + off, size - off, "\\x%02x", c);
+			off += 4;
+		} else
+			buf[off++] = (char)c;
+	}
+	buf[off] = '\0';
+	return buf;
+}
+
+static int
+config_has_section(const char *section, size_t len)
+{
+	for (size_t i = 0; i < CONFIG_NKEYS; i++)
+		if (strlen(config_keys[i].section) == len &&
+		    memcmp(config_keys[i].section, section, len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Finds a key. NULL with the reason in err when the section or the key
+ * does not exist.
+ */
+static const struct config_key *
+config_find(const char *section, const char *key, char *err, size_t errlen)
+{
+	char q[CONFIG_QUOTE_MAX * 4 + 8];
+
+	if (*section == '\0') {
+		snprintf(err, errlen, "key '%s' outside any section",
+		    config_quote(key, q, sizeof(q)));
+		return NULL;
+	}
+	if (!config_has_section(section, strlen(section))) {
+		snprintf(err, errlen, "unknown section [%s]",
+		    config_quote(section, q, sizeof(q)));
+		return NULL;
+	}
+	for (size_t i = 0; i < CONFIG_NKEYS; i++)
+		if (strcmp(config_keys[i].section, section) == 0 &&
+		    strcmp(config_keys[i].key, key) == 0)
+			return &config_keys[i];
+	snprintf(err, errlen, "unknown key '%s' in [%s]",
+	    config_quote(key, q, sizeof(q)), section);
+	return NULL;
+}
+
+/*
+ * A decimal number without sign, space or trailing bytes, in min..max.
+ * strtoll alone would accept " +12", so the first byte is checked first.
+ */
+static int
+config_number(const char *v, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	long long n;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/*
+ * Milliseconds: "250ms", or any duration_parse() form in seconds. SQLite
+ * counts its busy timeout in milliseconds; every other duration here is
+ * whole seconds, so only this helper knows "ms", and "1s500ms" is not a
+ * form it takes.
+ */
+static int
+config_msec(const char *v, int64_t *ms)
+{
+	char num[32];
+	size_t len = strlen(v);
+	int64_t n;
+
+	if (len > 2 && strcmp(v + len - 2, "ms") == 0) {
+		if (len - 2 >= sizeof(num))
+			return -1;
+		memcpy(num, v, len - 2);
+		num[len - 2] = '\0';
+		return config_number(num, 0, INT64_MAX, ms);
+	}
+	if (duration_parse(v, &n) == -1)
+		return -1;
+	/* No overflow: DURATION_MAX * 1000 is about 3.2e12. */
+	*ms = n * 1000;
+	return 0;
+}
+
+/* Writes "a, b or c" for an error message. */
+static void
+config_words_list(const struct config_word *w, char *buf, size_t size)
+{
+	size_t off = 0, n = 0, i;
+	int len;
+
+	buf[0] = '\0';
+	while (w[n].word != NULL)
+		n++;
+	for (i = 0; i < n; i++) {
+		len = snprintf(buf + off, size - off, "%s%s",
+		    i == 0 ? "" : i + 1 == n ? " or " : ", ", w[i].word);
+		if (len < 0 || (size_t)len >= size - off)
+			return;
+		off += (size_t)len;
+	}
+}
+
+static int
+config_check_dname(char *v, char *err, size_t errlen)
+{
+	size_t len = strlen(v), label = 0, i;
+	char c;
+
+	/* The FQDN form "bl.example.org." names the same zone. */
+	if (len > 1 && v[len - 1] == '.')
+		v[--len] = '\0';
+	if (len > CONFIG_DNAME_MAX) {
+		snprintf(err, errlen, "name longer than %d characters",
+		    CONFIG_DNAME_MAX);
+		return -1;
+	}
+	for (i = 0; i <= len; i++) {
+		c = v[i];
+		if (c == '.' || c == '\0') {
+			/* RFC 1123 2.1: no hyphen at either end of a label. */
+			if (label == 0 || v[i - 1] == '-') {
+				snprintf(err, errlen, "invalid DNS name");
+				return -1;
+			}
+			label = 0;
+			continue;
+		}
+		if (c >= 'A' && c <= 'Z')
+			v[i] = (char)(c - 'A' + 'a');
+		else if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') &&
+		    !(c == '-' && label > 0)) {
+			snprintf(err, errlen, "invalid DNS name");
+			return -1;
+		}
+		if (++label > CONFIG_LABEL_MAX) {
+			snprintf(err, errlen, "label longer than %d characters",
+			    CONFIG_LABEL_MAX);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * RFC 5782 2.3: a DNSBL answers with an A record in 127.0.0.0/8, so that
+ * a listing can never send a client's mail to a routable address. The
+ * v4-mapped form names the same address but is refused: the value goes
+ * into A records, and whoever reads it may expect a dotted quad.
+ */
+static int
+config_check_answer(char *v, char *err, size_t errlen)
+{
+	struct addr a;
+
+	if (addr_parse(v, strlen(v), &a) == -1 || !addr_is_v4(&a) ||
+	    strchr(v, ':') != NULL || a.b[12] != 127) {
+		snprintf(err, errlen, "must be an IPv4 address in 127.0.0.0/8");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The lookup URL goes into TXT records and web pages, so it must be a
+ * plain web address: no other scheme, no spaces, and no {url} (there is
+ * no URL yet while this one is rendered).
+ */
+static int
+config_check_url(char *v, char *err, size_t errlen)
+{
+	const char *p;
+
+	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+		snprintf(err, errlen, "must start with http:// or https://");
+		return -1;
+	}
+	for (p = v; *p != '\0'; p++) {
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+			snprintf(err, errlen,
+			    "must not contain spaces or non-ASCII bytes");
+			return -1;
+		}
+	}
+	/* txt_check already passed, so braces are doubled or a variable. */
+	for (p = v; *p != '\0'; p++) {
+		if (p[0] == '{' && p[1] == '{')
+			p++;
+		else if (strncmp(p, "{url}", 5) == 0) {
+			snprintf(err, errlen, "must not contain {url}");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Replaces a string field with a copy of v, or fails with nothing changed. */
+static int
+config_set_string(char **field, const char *v, config_check_fn check,
+    char *err, size_t errlen)
+{
+	char *copy;
+
+	if ((copy = strdup(v)) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if (check != NULL && check(copy, err, errlen) == -1) {
+		free(copy);
+		return -1;
+	}
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/*
+ * Parses v as the key's type into the field. On failure the field is
+ * untouched and err says why, without the key's name.
+ */
+static int
+config_apply(struct config *cfg, const struct config_key *k, const char *v,
+    char *err, size_t errlen)
+{
+	char *field = (char *)cfg + k->offset;
+	char q[CONFIG_QUOTE_MAX * 4 + 8], list[128];
+	unsigned int mask;
+	struct addr a;
+	size_t len = strlen(v), i;
+	int64_t n;
+	int level;
+
+	config_quote(v, q, sizeof(q));
+	if (len == 0) {
+		snprintf(err, errlen, "empty value");
+		return -1;
+	}
+	/*
+	 * inih keeps quotes, and a quoted TXT template would put the quotes
+	 * into every answer. Values are literal; say so instead of guessing.
+	 */
+	if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0]) {
+		snprintf(err, errlen, "values are taken literally, "
+		    "remove the quotes from %s", q);
+		return -1;
+	}
+
+	switch (k->type) {
+	case CONFIG_STRING:
+		return config_set_string((char **)(void *)field, v, k->check,
+		    err, errlen);
+	case CONFIG_TEMPLATE:
+		if (txt_check(v, err, errlen) == -1)
+			return -1;
+		return config_set_string((char **)(void *)field, v, k->check,
+		    err, errlen);
+	case CONFIG_ADDRESS:
+		if (addr_parse(v, len, &a) == -1) {
+			snprintf(err, errlen, "invalid address '%s'", q);
+			return -1;
+		}
+		return config_set_string((char **)(void *)field, v, k->check,
+		    err, errlen);
+	case CONFIG_DURATION:
+		if (duration_parse(v, &n) == -1) {
+			snprintf(err, errlen, "invalid duration '%s'", q);
+			return -1;
+		}
+		if (n < k->min || n > k->max) {
+			char lo[32], hi[32];
+
+			duration_format(k->min, lo, sizeof(lo));
+			duration_format(k->max, hi, sizeof(hi));
+			snprintf(err, errlen, "'%s' is out of range (%s..%s)",
+			    q, lo, hi);
+			return -1;
+		}
+		*(int64_t *)(void *)field = n;
+		return 0;
+	case CONFIG_MSEC:
+		if (config_msec(v, &n) == -1) {
+			snprintf(err, errlen, "invalid duration '%s'", q);
+			return -1;
+		}
+		if (n < k->min || n > k->max) {
+			snprintf(err, errlen,
+			    "'%s' is out of range (%lldms..%lldms)", q,
+			    (long long)k->min, (long long)k->max);
+			return -1;
+		}
+		*(int64_t *)(void *)field = n;
+		return 0;
+	case CONFIG_INT:
+		if (config_number(v, k->min, k->max, &n) == -1) {
+			snprintf(err, errlen,
+			    "invalid number '%s' (%lld..%lld)", q,
+			    (long long)k->min, (long long)k->max);
+			return -1;
+		}
+		*(int *)(void *)field = (int)n;
+		return 0;
+	case CONFIG_BOOL:
+	case CONFIG_WORD: {
+		const struct config_word *w = k->type == CONFIG_BOOL ?
+		    config_bool_words : k->words;
+
+		for (i = 0; w[i].word != NULL; i++) {
+			if (strcmp(v, w[i].word) == 0) {
+				*(int *)(void *)field = w[i].value;
+				return 0;
+			}
+		}
+		config_words_list(w, list, sizeof(list));
+		snprintf(err, errlen, "expected %s, not '%s'", list, q);
+		return -1;
+	}
+	case CONFIG_LOGLEVEL:
+		if (log_level_parse(v, &level) == -1) {
+			snprintf(err, errlen, "unknown log level '%s' "
+			    "(error, warn, info or debug)", q);
+			return -1;
+		}
+		*(int *)(void *)field = level;
+		return 0;
+	case CONFIG_SPECIAL:
+		if (special_mask_parse(v, &mask, err, errlen) == -1)
+			return -1;
+		*(unsigned int *)(void *)field = mask;
+		return 0;
+	}
+	snprintf(err, errlen, "internal error: unknown key type");
+	return -1;
+}
+
+/* config_apply, with "section.key: " in front of the reason. */
+static int
+config_apply_named(struct config *cfg, const struct config_key *k,
+    const char *v, char *err, size_t errlen)
+{
+	char scratch[8];
+	size_t off;
+	int n, rc;
+
+	n = snprintf(err, errlen, "%s.%s: ", k->section, k->key);
+	off = n < 0 ? errlen : (size_t)n;
+	/* Without room for the reason, the cut prefix has to do. */
+	if (off >= errlen)
+		rc = config_apply(cfg, k, v, scratch, sizeof(scratch));
+	else
+		rc = config_apply(cfg, k, v, err + off, errlen - off);
+	if (rc == 0 && errlen > 0)
+		err[0] = '\0';
+	return rc;
+}
+
+int
+config_defaults(struct config *cfg)
+{
+	char err[256];
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < CONFIG_NKEYS; i++) {
+		if (config_apply_named(cfg, &config_keys[i],
+		    config_keys[i].def, err, sizeof(err)) == -1) {
+			/* Only out of memory: the defaults are tested. */
+			log_warnx("config: %s", err);
+			config_free(cfg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+config_free(struct config *cfg)
+{
+	char **field;
+
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < CONFIG_NKEYS; i++) {
+		switch (config_keys[i].type) {
+		case CONFIG_STRING:
+		case CONFIG_TEMPLATE:
+		case CONFIG_ADDRESS:
+			field = (char **)(void *)((char *)cfg +
+			    config_keys[i].offset);
+			free(*field);
+			*field = NULL;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+int
+config_set(struct config *cfg, const char *section, const char *key,
+    const char *value, char *err, size_t errlen)
+{
+	const struct config_key *k;
+
+	if (section == NULL || key == NULL || value == NULL) {
+		snprintf(err, errlen, "missing section, key or value");
+		return -1;
+	}
+	if ((k = config_find(section, key, err, errlen)) == NULL)
+		return -1;
+	return config_apply_named(cfg, k, value, err, errlen);
+}
+
+/* Records the first error, on the line being read. */
+static void
+config_fail(struct config_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->failed)
+		return;
+	ctx->failed = 1;
+	ctx->errline = ctx->lineno;
+	va_start(ap, fmt);
+	vsnprintf(ctx->msg, sizeof(ctx->msg), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Section lines are checked here rather than in the handler, because inih
+ * only calls the handler for keys: an empty "[stroe]" would otherwise pass
+ * unnoticed. Also rejects junk after "]", which inih ignores.
+ */
+static int
+config_reader_section(struct config_ctx *ctx, const char *line)
+{
+	char q[CONFIG_QUOTE_MAX * 4 + 8], name[CONFIG_LINE_MAX + 1];
+	const char *end, *rest;
+	size_t len;
+
+	/* inih skips a UTF-8 byte order mark on the first line. */
+	if (ctx->lineno == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
+		line += 3;
+	line += strspn(line, " \t");
+	if (*line != '[')
+		return 0;
+	if ((end = strchr(line, ']')) == NULL)
+		return 0;	/* inih reports the syntax error */
+	len = (size_t)(end - line - 1);
+	rest = end + 1 + strspn(end + 1, " \t\r\n");
+	if (*rest != '\0' && *rest != ';') {
+		config_fail(ctx, "syntax error after ']'");
+		return -1;
+	}
+	if (!config_has_section(line + 1, len)) {
+		memcpy(name, line + 1, len);
+		name[len] = '\0';
+		config_fail(ctx, "unknown section [%s]",
+		    config_quote(name, q, sizeof(q)));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The fgets-like reader that feeds inih. It reads whole lines itself so
+ * that an over-long line is an error: inih's own fgets would split it and
+ * parse the tail as a line of its own. NUL bytes are rejected because
+ * inih would silently cut the line there. Returns NULL at the end of the
+ * file or on an error, which is then in ctx.
+ */
+static char *
+config_reader(char *str, int num, void *stream)
+{
+	struct config_ctx *ctx = stream;
+	size_t len = 0, max;
+	int c;
+
+	if (ctx->failed)
+		return NULL;
+	if (num < 3) {
+		config_fail(ctx, "inih line buffer too small");
+		return NULL;
+	}
+	/* Room for the newline and the NUL that fgets would store. */
+	max = (size_t)num - 2;
+	if (max > CONFIG_LINE_MAX)
+		max = CONFIG_LINE_MAX;
+	if ((c = getc(ctx->fp)) == EOF) {
+		if (ferror(ctx->fp)) {
+			ctx->ioerr = errno != 0 ? errno : EIO;
+			ctx->failed = 1;
+		}
+		return NULL;
+	}
+	ctx->lineno++;
+	for (; c != EOF && c != '\n'; c = getc(ctx->fp)) {
+		if (c == '\0') {
+			config_fail(ctx, "NUL byte in line");
+			return NULL;
+		}
+		if (len == max) {
+			config_fail(ctx, "line longer than %zu bytes", max);
+			return NULL;
+		}
+		str[len++] = (char)c;
+	}
+	if (c == EOF && ferror(ctx->fp)) {
+		ctx->ioerr = errno != 0 ? errno : EIO;
+		ctx->failed = 1;
+		return NULL;
+	}
+	str[len++] = '\n';
+	str[len] = '\0';
+	if (config_reader_section(ctx, str) == -1)
+		return NULL;
+	return str;
+}
+
+static int
+config_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct config_ctx *ctx = user;
+	const struct config_key *k;
+	char why[sizeof(ctx->msg)];
+	size_t i;
+
+	if ((k = config_find(section, name, why, sizeof(why))) == NULL)
+		goto fail;
+	i = (size_t)(k - config_keys);
+	if (ctx->seen[i]) {
+		snprintf(why, sizeof(why), "duplicate key '%s' in [%s]",
+		    k->key, k->section);
+		goto fail;
+	}
+	ctx->seen[i] = 1;
+	if (config_apply_named(ctx->cfg, k, value, why, sizeof(why)) == -1)
+		goto fail;
+	return 1;
+fail:
+	config_fail(ctx, "%s", why);
+	return 0;
+}
+
+/*
+ * inih does the INI syntax; we feed it lines through config_reader and
+ * check every key in config_handler. Debian's libinih exposes its build
+ * options as variables; we set them for the duration of one parse and
+ * put them back: stop at the first error (one clear message beats a
+ * cascade), no continuation lines (an indented "key = value" is just a
+ * key), and a line buffer as long as CONFIG_LINE_MAX. Inline comments
+ * stay as built: " ;" (a semicolon after a space) starts a comment.
+ */
+int
+config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct config_ctx ctx;
+	bool save_multi, save_stop;
+	int save_max, rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cfg = cfg;
+	if ((ctx.fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	save_multi = ini_allow_multiline;
+	save_stop = ini_stop_on_first_error;
+	save_max = ini_max_line;
+	ini_allow_multiline = false;
+	ini_stop_on_first_error = true;
+	ini_max_line = CONFIG_LINE_MAX + 3;
+	rc = ini_parse_stream(config_reader, &ctx, config_handler, &ctx);
+	ini_allow_multiline = save_multi;
+	ini_stop_on_first_error = save_stop;
+	ini_max_line = save_max;
+	fclose(ctx.fp);
+
+	if (ctx.ioerr != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(ctx.ioerr));
+		return -1;
+	}
+	if (ctx.failed) {
+		snprintf(err, errlen, "%s:%d: %s", path, ctx.errline, ctx.msg);
+		return -1;
+	}
+	if (rc > 0) {
+		snprintf(err, errlen, "%s:%d: syntax error", path, rc);
+		return -1;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,557 @@
+/* test_config.c -- the INI configuration: defaults, every key, every error. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/special.h"
+
+static char	test_dir[] = "/tmp/test_config.XXXXXX";
+static char	test_path[sizeof(test_dir) + 32];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (mkdtemp(test_dir) == NULL)
+		return -1;
+	snprintf(test_path, sizeof(test_path), "%s/test.conf", test_dir);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(test_path);
+	return rmdir(test_dir);
+}
+
+/* Writes len bytes (NUL bytes included) to test_path. */
+static void
+write_conf(const char *text, size_t len)
+{
+	FILE *fp;
+
+	assert_non_null(fp = fopen(test_path, "w"));
+	assert_int_equal(fwrite(text, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_string_equal(cfg.store.path, "./var/backscatter.db");
+	assert_int_equal(cfg.store.busy_timeout, 5000);
+	assert_int_equal(cfg.store.sync_full, 1);
+	assert_int_equal(cfg.listing.ttl, 28 * 86400);
+	assert_int_equal(cfg.listing.min_hits, 1);
+	assert_int_equal(cfg.listing.window, 28 * 86400);
+	assert_int_equal(cfg.listing.allow_special, 0);
+	assert_string_equal(cfg.dns.zone, "bl.example.org");
+	assert_string_equal(cfg.dns.answer, "127.0.0.2");
+	assert_int_equal(cfg.dns.ttl, 2100);
+	assert_string_equal(cfg.dns.txt,
+	    "{ip} sent {class} to backscatter traps, last {last}; see {url}");
+	assert_string_equal(cfg.web.lookup_url,
+	    "http://localhost:8080/lookup?ip={ip}");
+	assert_int_equal(cfg.log.level, LOG_LEVEL_INFO);
+	config_free(&cfg);
+	assert_null(cfg.store.path);
+	config_free(&cfg);		/* twice is harmless */
+	config_free(NULL);
+}
+
+/* Every key set to something else, with the syntax variations inih allows. */
+static void
+test_every_key(void **state)
+{
+	static const char text[] =
+	    "\xef\xbb\xbf# a comment\r\n"
+	    "; another\n"
+	    "\n"
+	    "[store] ; inline comment after a section\n"
+	    "path = /var/lib/backscatter/bs.db\n"
+	    "busy_timeout = 250ms\n"
+	    "synchronous = normal\n"
+	    "[listing]\n"
+	    "ttl = 7d\n"
+	    "  min_hits = 3\n"
+	    "window=1d12h\n"
+	    "allow_special = loopback, private\n"
+	    "[dns]\n"
+	    "zone = BL.Example.NET.\n"
+	    "answer = 127.0.0.10\r\n"
+	    "ttl = 0 ; no caching\n"
+	    "txt = {{{ip}}} listed since {since}, until {expires}\n"
+	    "[web]\n"
+	    "lookup_url = https://bl.example.net/q?ip={ip}&x={{y}}\n"
+	    "[log]\n"
+	    "level = debug\n"
+	    "[store]\n";
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	write_conf(text, sizeof(text) - 1);
+	assert_int_equal(config_defaults(&cfg), 0);
+	if (config_load(&cfg, test_path, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.store.path, "/var/lib/backscatter/bs.db");
+	assert_int_equal(cfg.store.busy_timeout, 250);
+	assert_int_equal(cfg.store.sync_full, 0);
+	assert_int_equal(cfg.listing.ttl, 7 * 86400);
+	assert_int_equal(cfg.listing.min_hits, 3);
+	assert_int_equal(cfg.listing.window, 36 * 3600);
+	assert_int_equal(cfg.listing.allow_special,
+	    SPECIAL_LOOPBACK | SPECIAL_PRIVATE);
+	assert_string_equal(cfg.dns.zone, "bl.example.net");
+	assert_string_equal(cfg.dns.answer, "127.0.0.10");
+	assert_int_equal(cfg.dns.ttl, 0);
+	assert_string_equal(cfg.dns.txt,
+	    "{{{ip}}} listed since {since}, until {expires}");
+	assert_string_equal(cfg.web.lookup_url,
+	    "https://bl.example.net/q?ip={ip}&x={{y}}");
+	assert_int_equal(cfg.log.level, LOG_LEVEL_DEBUG);
+	config_free(&cfg);
+}
+
+/* An empty file and a comment-only file change nothing. */
+static void
+test_empty(void **state)
+{
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	write_conf("", 0);
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_int_equal(config_load(&cfg, test_path, err, sizeof(err)), 0);
+	assert_int_equal(cfg.listing.ttl, 28 * 86400);
+	write_conf("# nothing\n[dns]\n", 16);
+	assert_int_equal(config_load(&cfg, test_path, err, sizeof(err)), 0);
+	assert_string_equal(cfg.dns.zone, "bl.example.org");
+	config_free(&cfg);
+}
+
+/* Accepted values that are worth pinning down, one key at a time. */
+static const struct {
+	const char	*text;
+	size_t		 field;		/* which check below */
+	int64_t		 want;
+} good_cases[] = {
+	{ "[store]\nbusy_timeout = 0ms\n", 0, 0 },
+	{ "[store]\nbusy_timeout = 1h\n", 0, 3600000 },
+	{ "[store]\nbusy_timeout = 3600000ms\n", 0, 3600000 },
+	{ "[store]\nbusy_timeout = 2\n", 0, 2000 },
+	{ "[listing]\nmin_hits = 1000\n", 1, 1000 },
+	{ "[listing]\nttl = 1s\n", 2, 1 },
+	{ "[listing]\nttl = 36500d\n", 2, 36500LL * 86400 },
+	{ "[dns]\nttl = 7d\n", 3, 7 * 86400 },
+	{ "[log]\nlevel = error\n", 4, LOG_LEVEL_ERROR },
+	{ "[log]\nlevel = warn\n", 4, LOG_LEVEL_WARN },
+	{ "[listing]\nallow_special = all\n", 5, SPECIAL_ALL },
+	{ "[listing]\nallow_special = none\n", 5, 0 },
+};
+
+static void
+test_good_values(void **state)
+{
+	struct config cfg;
+	char err[512];
+	int64_t got;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good_cases) / sizeof(good_cases[0]);
+	    i++) {
+		write_conf(good_cases[i].text, strlen(good_cases[i].text));
+		assert_int_equal(config_defaults(&cfg), 0);
+		if (config_load(&cfg, test_path, err, sizeof(err)) != 0)
+			fail_msg("%s: %s", good_cases[i].text, err);
+		switch (good_cases[i].field) {
+		case 0: got = cfg.store.busy_timeout; break;
+		case 1: got = cfg.listing.min_hits; break;
+		case 2: got = cfg.listing.ttl; break;
+		case 3: got = cfg.dns.ttl; break;
+		case 4: got = cfg.log.level; break;
+		default: got = cfg.listing.allow_special; break;
+		}
+		if (got != good_cases[i].want)
+			fail_msg("%s: got %lld", good_cases[i].text,
+			    (long long)got);
+		config_free(&cfg);
+	}
+}
+
+/* Each file must fail with exactly "PATH" + err. */
+static const struct {
+	const char	*text;
+	const char	*err;
+} bad_cases[] = {
+	/* structure */
+	{ "[store]\nfoo = 1\n", ":2: unknown key 'foo' in [store]" },
+	{ "[store]\nfoo = 1\nbar = 2\n[x]\n",
+	    ":2: unknown key 'foo' in [store]" },
+	{ "[store]\t\r\n[x]\n", ":2: unknown section [x]" },
+	{ "[store]\nPath = x\n", ":2: unknown key 'Path' in [store]" },
+	{ "[foo]\nbar = 1\n", ":1: unknown section [foo]" },
+	{ "\n[stroe]\n", ":2: unknown section [stroe]" },
+	{ "[Store]\n", ":1: unknown section [Store]" },
+	{ "[ store ]\n", ":1: unknown section [ store ]" },
+	{ "[]\n", ":1: unknown section []" },
+	{ "[store] path = x\n", ":1: syntax error after ']'" },
+	{ "[store\npath = x\n", ":1: syntax error" },
+	{ "ttl = 1d\n", ":1: key 'ttl' outside any section" },
+	{ "[listing]\nttl = 1d\n\nttl = 2d\n",
+	    ":4: duplicate key 'ttl' in [listing]" },
+	{ "[listing]\nttl = 1d\n[store]\n[listing]\nttl = 1d\n",
+	    ":5: duplicate key 'ttl' in [listing]" },
+	{ "[store]\npath\n", ":2: syntax error" },
+	{ "[store]\n= x\n", ":2: unknown key '' in [store]" },
+	{ "[store]\npath =\n", ":2: store.path: empty value" },
+	{ "[store]\npath = ; comment only\n", ":2: store.path: empty value" },
+	{ "[store]\npath = \"/tmp/x\"\n", ":2: store.path: values are taken "
+	    "literally, remove the quotes from \"/tmp/x\"" },
+	{ "[dns]\nzone = 'a.b'\n", ":2: dns.zone: values are taken "
+	    "literally, remove the quotes from 'a.b'" },
+	/* durations */
+	{ "[store]\nbusy_timeout = abc\n",
+	    ":2: store.busy_timeout: invalid duration 'abc'" },
+	{ "[store]\nbusy_timeout = 2h\n",
+	    ":2: store.busy_timeout: '2h' is out of range (0ms..3600000ms)" },
+	{ "[store]\nbusy_timeout = 3600001ms\n", ":2: store.busy_timeout: "
+	    "'3600001ms' is out of range (0ms..3600000ms)" },
+	{ "[store]\nbusy_timeout = ms\n",
+	    ":2: store.busy_timeout: invalid duration 'ms'" },
+	{ "[store]\nbusy_timeout = -5ms\n",
+	    ":2: store.busy_timeout: invalid duration '-5ms'" },
+	{ "[store]\nbusy_timeout = 1s500ms\n",
+	    ":2: store.busy_timeout: invalid duration '1s500ms'" },
+	{ "[store]\nbusy_timeout = 99999999999999999999ms\n",
+	    ":2: store.busy_timeout: invalid duration "
+	    "'99999999999999999999ms'" },
+	{ "[listing]\nttl = 0\n",
+	    ":2: listing.ttl: '0' is out of range (1s..36500d)" },
+	{ "[listing]\nttl = -1d\n", ":2: listing.ttl: invalid duration '-1d'" },
+	{ "[listing]\nttl = 1d 2h\n",
+	    ":2: listing.ttl: invalid duration '1d 2h'" },
+	{ "[listing]\nwindow = 99999999999999999999\n",
+	    ":2: listing.window: invalid duration '99999999999999999999'" },
+	{ "[dns]\nttl = 8d\n", ":2: dns.ttl: '8d' is out of range (0s..7d)" },
+	/* numbers */
+	{ "[listing]\nmin_hits = 0\n",
+	    ":2: listing.min_hits: invalid number '0' (1..1000)" },
+	{ "[listing]\nmin_hits = 1001\n",
+	    ":2: listing.min_hits: invalid number '1001' (1..1000)" },
+	{ "[listing]\nmin_hits = +1\n",
+	    ":2: listing.min_hits: invalid number '+1' (1..1000)" },
+	{ "[listing]\nmin_hits = 1x\n",
+	    ":2: listing.min_hits: invalid number '1x' (1..1000)" },
+	{ "[listing]\nmin_hits = 0x10\n",
+	    ":2: listing.min_hits: invalid number '0x10' (1..1000)" },
+	{ "[listing]\nmin_hits = 99999999999999999999\n",
+	    ":2: listing.min_hits: invalid number '99999999999999999999' "
+	    "(1..1000)" },
+	/* words */
+	{ "[store]\nsynchronous = off\n",
+	    ":2: store.synchronous: expected full or normal, not 'off'" },
+	{ "[store]\nsynchronous = FULL\n",
+	    ":2: store.synchronous: expected full or normal, not 'FULL'" },
+	{ "[log]\nlevel = verbose\n", ":2: log.level: unknown log level "
+	    "'verbose' (error, warn, info or debug)" },
+	{ "[log]\nlevel = INFO\n", ":2: log.level: unknown log level "
+	    "'INFO' (error, warn, info or debug)" },
+	/* special classes: the message is special_mask_parse's own */
+	{ "[listing]\nallow_special = loopback, bogus\n",
+	    ":2: listing.allow_special: " },
+	/* DNS names */
+	{ "[dns]\nzone = .\n", ":2: dns.zone: invalid DNS name" },
+	{ "[dns]\nzone = a..b\n", ":2: dns.zone: invalid DNS name" },
+	{ "[dns]\nzone = .a.b\n", ":2: dns.zone: invalid DNS name" },
+	{ "[dns]\nzone = a.b..\n", ":2: dns.zone: invalid DNS name" },
+	{ "[dns]\nzone = -a.b\n", ":2: dns.zone: invalid DNS name" },
+	{ "[dns]\nzone = a-.b\n", ":2: dns.zone: invalid DNS name" },
+	{ "[dns]\nzone = a_b.c\n", ":2: dns.zone: invalid DNS name" },
+	{ "[dns]\nzone = a b.c\n", ":2: dns.zone: invalid DNS name" },
+	{ "[dns]\nzone = bl.\xc3\xa9xample.org\n",
+	    ":2: dns.zone: invalid DNS name" },
+	{ "[dns]\nzone = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaa.org\n",
+	    ":2: dns.zone: label longer than 63 characters" },
+	/* a label of exactly 63 is fine */
+	{ "[dns]\nzone = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaa.org\n", NULL },
+	/* addresses */
+	{ "[dns]\nanswer = 10.0.0.2\n",
+	    ":2: dns.answer: must be an IPv4 address in 127.0.0.0/8" },
+	{ "[dns]\nanswer = ::1\n",
+	    ":2: dns.answer: must be an IPv4 address in 127.0.0.0/8" },
+	{ "[dns]\nanswer = ::ffff:127.0.0.2\n",
+	    ":2: dns.answer: must be an IPv4 address in 127.0.0.0/8" },
+	{ "[dns]\nanswer = 127.255.255.254\n", NULL },
+	{ "[dns]\nanswer = 127.0.0.02\n",
+	    ":2: dns.answer: invalid address '127.0.0.02'" },
+	{ "[dns]\nanswer = 127.2\n",
+	    ":2: dns.answer: invalid address '127.2'" },
+	{ "[dns]\nanswer = localhost\n",
+	    ":2: dns.answer: invalid address 'localhost'" },
+	/* templates */
+	{ "[dns]\ntxt = listed {foo}\n",
+	    ":2: dns.txt: unknown variable {foo}" },
+	{ "[dns]\ntxt = listed {ip\n",
+	    ":2: dns.txt: unclosed '{' at offset 7" },
+	{ "[dns]\ntxt = listed }\n", ":2: dns.txt: unmatched '}' at offset 7" },
+	{ "[web]\nlookup_url = ftp://x/{ip}\n",
+	    ":2: web.lookup_url: must start with http:// or https://" },
+	{ "[web]\nlookup_url = HTTP://x/{ip}\n",
+	    ":2: web.lookup_url: must start with http:// or https://" },
+	{ "[web]\nlookup_url = http://x/?ip={ip}&u={url}\n",
+	    ":2: web.lookup_url: must not contain {url}" },
+	{ "[web]\nlookup_url = http://x/ {ip}\n",
+	    ":2: web.lookup_url: must not contain spaces or non-ASCII bytes" },
+	{ "[web]\nlookup_url = http://x/{bad}\n",
+	    ":2: web.lookup_url: unknown variable {bad}" },
+	/* control bytes are escaped when quoted back */
+	{ "[log]\nlevel = de\x01" "bug\n", ":2: log.level: unknown log level "
+	    "'de\\x01bug' (error, warn, info or debug)" },
+};
+
+static void
+test_bad_values(void **state)
+{
+	struct config cfg;
+	char err[512], want[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		write_conf(bad_cases[i].text, strlen(bad_cases[i].text));
+		assert_int_equal(config_defaults(&cfg), 0);
+		err[0] = '\0';
+		if (bad_cases[i].err == NULL) {
+			/* a valid value among the bad ones: a boundary */
+			if (config_load(&cfg, test_path, err, sizeof(err)) != 0)
+				fail_msg("%s: %s", bad_cases[i].text, err);
+			config_free(&cfg);
+			continue;
+		}
+		if (config_load(&cfg, test_path, err, sizeof(err)) != -1)
+			fail_msg("accepted: %s", bad_cases[i].text);
+		snprintf(want, sizeof(want), "%s%s", test_path,
+		    bad_cases[i].err);
+		if (strncmp(err, want, strlen(want)) != 0 ||
+		    (strlen(err) != strlen(want) &&
+		    want[strlen(want) - 1] != ' '))
+			fail_msg("for %s\ngot  \"%s\"\nwant \"%s\"",
+			    bad_cases[i].text, err, want);
+		config_free(&cfg);
+	}
+}
+
+/* Lines past CONFIG_LINE_MAX and NUL bytes are errors, not cut lines. */
+static void
+test_hostile_lines(void **state)
+{
+	struct config cfg;
+	char text[CONFIG_LINE_MAX + 64], err[512], want[512];
+	size_t n;
+
+	(void)state;
+	/* Exactly CONFIG_LINE_MAX bytes on the line is fine. */
+	n = (size_t)snprintf(text, sizeof(text), "[store]\npath = ");
+	memset(text + n, 'a', CONFIG_LINE_MAX - 7);
+	n += CONFIG_LINE_MAX - 7;
+	text[n++] = '\n';
+	write_conf(text, n);
+	assert_int_equal(config_defaults(&cfg), 0);
+	if (config_load(&cfg, test_path, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(strlen(cfg.store.path), CONFIG_LINE_MAX - 7);
+
+	/* One more is not. */
+	n = (size_t)snprintf(text, sizeof(text), "[store]\npath = ");
+	memset(text + n, 'a', CONFIG_LINE_MAX - 6);
+	n += CONFIG_LINE_MAX - 6;
+	text[n++] = '\n';
+	write_conf(text, n);
+	assert_int_equal(config_load(&cfg, test_path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:2: line longer than %d bytes",
+	    test_path, CONFIG_LINE_MAX);
+	assert_string_equal(err, want);
+
+	/* A long line without a newline at the end of the file. */
+	write_conf(text, n - 1);
+	assert_int_equal(config_load(&cfg, test_path, err, sizeof(err)), -1);
+	assert_string_equal(err, want);
+
+	/* The last line needs no newline. */
+	write_conf("[log]\nlevel = warn", 18);
+	assert_int_equal(config_load(&cfg, test_path, err, sizeof(err)), 0);
+	assert_int_equal(cfg.log.level, LOG_LEVEL_WARN);
+
+	write_conf("[store]\npath = a\0b\n", 19);
+	assert_int_equal(config_load(&cfg, test_path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:2: NUL byte in line", test_path);
+	assert_string_equal(err, want);
+
+	/*
+	 * An indented line is a key of its own, not the continuation of the
+	 * one before (inih's multi-line values are turned off).
+	 */
+	write_conf("[store]\npath = a\n  b\n", 20);
+	assert_int_equal(config_load(&cfg, test_path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:3: syntax error", test_path);
+	assert_string_equal(err, want);
+	config_free(&cfg);
+}
+
+static void
+test_unreadable(void **state)
+{
+	struct config cfg;
+	char err[1024], want[1024], path[512];
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg), 0);
+	snprintf(path, sizeof(path), "%s/nonexistent.conf", test_dir);
+	assert_int_equal(config_load(&cfg, path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: No such file or directory", path);
+	assert_string_equal(err, want);
+
+	assert_int_equal(config_load(&cfg, test_dir, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: Is a directory", test_dir);
+	assert_string_equal(err, want);
+
+	/* A small err buffer gets a cut message, never an overflow. */
+	assert_int_equal(config_load(&cfg, path, err, 8), -1);
+	assert_int_equal(strlen(err), 7);
+	config_free(&cfg);
+}
+
+static void
+test_set(void **state)
+{
+	struct config cfg;
+	char err[512], name[256];
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_int_equal(config_set(&cfg, "store", "path", "/tmp/x.db", err,
+	    sizeof(err)), 0);
+	assert_string_equal(cfg.store.path, "/tmp/x.db");
+	/* Setting a key again is fine here: later overrides win. */
+	assert_int_equal(config_set(&cfg, "store", "path", "/tmp/y.db", err,
+	    sizeof(err)), 0);
+	assert_string_equal(cfg.store.path, "/tmp/y.db");
+
+	assert_int_equal(config_set(&cfg, "listing", "ttl", "abc", err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "listing.ttl: invalid duration 'abc'");
+	assert_int_equal(cfg.listing.ttl, 28 * 86400);
+
+	/* A rejected string leaves the old value in place. */
+	assert_int_equal(config_set(&cfg, "dns", "zone", "a..b", err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "dns.zone: invalid DNS name");
+	assert_string_equal(cfg.dns.zone, "bl.example.org");
+
+	/* RFC 1035 2.3.4: 253 characters as text, 254 with the root dot. */
+	memset(name, 'a', sizeof(name));
+	name[63] = name[127] = name[191] = '.';
+	name[253] = '\0';
+	assert_int_equal(config_set(&cfg, "dns", "zone", name, err,
+	    sizeof(err)), 0);
+	assert_int_equal(strlen(cfg.dns.zone), 253);
+	name[253] = '.';
+	name[254] = '\0';
+	assert_int_equal(config_set(&cfg, "dns", "zone", name, err,
+	    sizeof(err)), 0);
+	assert_int_equal(strlen(cfg.dns.zone), 253);
+	name[253] = 'a';
+	assert_int_equal(config_set(&cfg, "dns", "zone", name, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "dns.zone: name longer than 253 characters");
+
+	assert_int_equal(config_set(&cfg, "store", "nope", "1", err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "unknown key 'nope' in [store]");
+	assert_int_equal(config_set(&cfg, "nope", "path", "1", err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "unknown section [nope]");
+	assert_int_equal(config_set(&cfg, "store", "path", NULL, err,
+	    sizeof(err)), -1);
+	/* Short or absent err buffers get a cut message, never overflow. */
+	assert_int_equal(config_set(&cfg, "listing", "ttl", "abc", err, 6),
+	    -1);
+	assert_string_equal(err, "listi");
+	assert_int_equal(config_set(&cfg, "listing", "ttl", "abc", err, 16),
+	    -1);
+	assert_string_equal(err, "listing.ttl: in");
+	assert_int_equal(config_set(&cfg, "listing", "ttl", "abc", NULL, 0),
+	    -1);
+	assert_int_equal(config_set(&cfg, "listing", "ttl", "2d", err, 6), 0);
+	assert_int_equal(cfg.listing.ttl, 2 * 86400);
+	config_free(&cfg);
+}
+
+/* The shipped example must load and match the built-in defaults. */
+static void
+test_shipped(void **state)
+{
+	struct config def, cfg;
+	const char *src;
+	char path[4096], err[512];
+
+	(void)state;
+	if ((src = getenv("BACKSCATTER_SOURCE_DIR")) == NULL)
+		skip();
+	snprintf(path, sizeof(path), "%s/etc/backscatter.conf", src);
+	assert_int_equal(config_defaults(&def), 0);
+	assert_int_equal(config_defaults(&cfg), 0);
+	if (config_load(&cfg, path, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.store.path, def.store.path);
+	assert_int_equal(cfg.store.busy_timeout, def.store.busy_timeout);
+	assert_int_equal(cfg.store.sync_full, def.store.sync_full);
+	assert_int_equal(cfg.listing.ttl, def.listing.ttl);
+	assert_int_equal(cfg.listing.min_hits, def.listing.min_hits);
+	assert_int_equal(cfg.listing.window, def.listing.window);
+	assert_int_equal(cfg.listing.allow_special, def.listing.allow_special);
+	assert_string_equal(cfg.dns.zone, def.dns.zone);
+	assert_string_equal(cfg.dns.answer, def.dns.answer);
+	assert_int_equal(cfg.dns.ttl, def.dns.ttl);
+	assert_string_equal(cfg.dns.txt, def.dns.txt);
+	assert_string_equal(cfg.web.lookup_url, def.web.lookup_url);
+	assert_int_equal(cfg.log.level, def.log.level);
+	config_free(&def);
+	config_free(&cfg);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_good_values),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_hostile_lines),
+		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_set),
+		cmocka_unit_test(test_shipped),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
