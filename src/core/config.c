@@ -12,6 +12,7 @@
 
 #include "core/addr.h"
 #include "core/config.h"
+#include "core/hitclass.h"
 #include "core/log.h"
 #include "core/special.h"
 #include "core/timefmt.h"
@@ -117,7 +118,7 @@ static const struct config_key config_keys[] = {
 	CONFIG_KEY("dns", "ttl", CONFIG_DURATION, dns.ttl,
 	    "2100", 0, CONFIG_DNS_TTL_MAX, NULL, NULL),
 	CONFIG_KEY("dns", "txt", CONFIG_TEMPLATE, dns.txt,
-	    "{ip} sent {class} to backscatter traps, last {last}; see {url}",
+	    "{ip} listed for backscatter ({class}), last seen {last}; see {url}",
 	    0, 0, NULL, NULL),
 
 	CONFIG_KEY("web", "lookup_url", CONFIG_TEMPLATE, web.lookup_url,
@@ -725,6 +726,43 @@ fail:
  * key), and a line buffer as long as CONFIG_LINE_MAX. Inline comments
  * stay as built: " ;" (a semicolon after a space) starts a comment.
  */
+/*
+ * A TXT string holds 255 octets (RFC 1035 3.3). Rendering dns.txt with the
+ * longest values it can meet (the widest IPv6 prefix, every class, a
+ * lookup URL built from that prefix) must fit, or the DNS server would
+ * fail on some listing long after start-up. Checked once the whole file
+ * is read, because the two templates may come in either order.
+ */
+static int
+config_check_txt_fits(const struct config *cfg, const char *path, char *err,
+    size_t errlen)
+{
+	static const char widest[] = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120";
+	struct prefix p;
+	struct txt_vars v;
+	char url[TXT_URL_MAX], txt[TXT_MAX + 1];
+
+	if (prefix_parse(widest, sizeof(widest) - 1, &p) == -1)
+		return 0;
+	memset(&v, 0, sizeof(v));
+	v.prefix = &p;
+	v.listed_since = v.last_seen = v.expires = 253402300799LL;
+	v.classes = (1u << HIT_NCLASSES) - 1;
+	if (txt_render(cfg->web.lookup_url, &v, url, sizeof(url)) == -1) {
+		snprintf(err, errlen, "%s: web.lookup_url can grow past %d "
+		    "bytes for a long IPv6 prefix", path, TXT_URL_MAX - 1);
+		return -1;
+	}
+	v.url = url;
+	if (txt_render(cfg->dns.txt, &v, txt, sizeof(txt)) == -1) {
+		snprintf(err, errlen, "%s: dns.txt can grow past the %d bytes "
+		    "of a TXT string (RFC 1035 3.3) for a long IPv6 prefix; "
+		    "shorten it or web.lookup_url", path, TXT_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
@@ -766,5 +804,5 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
 		return -1;
 	}
-	return 0;
+	return config_check_txt_fits(cfg, path, err, errlen);
 }

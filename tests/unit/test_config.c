@@ -64,7 +64,7 @@ test_defaults(void **state)
 	assert_string_equal(cfg.dns.answer, "127.0.0.2");
 	assert_int_equal(cfg.dns.ttl, 2100);
 	assert_string_equal(cfg.dns.txt,
-	    "{ip} sent {class} to backscatter traps, last {last}; see {url}");
+	    "{ip} listed for backscatter ({class}), last seen {last}; see {url}");
 	assert_string_equal(cfg.web.lookup_url,
 	    "http://localhost:8080/lookup?ip={ip}");
 	assert_int_equal(cfg.log.level, LOG_LEVEL_INFO);
@@ -323,6 +323,14 @@ static const struct {
 	    ":2: web.lookup_url: must not contain spaces or non-ASCII bytes" },
 	{ "[web]\nlookup_url = http://x/{bad}\n",
 	    ":2: web.lookup_url: unknown variable {bad}" },
+	/* a TXT that can outgrow one character-string (RFC 1035 3.3) */
+	{ "[dns]\ntxt = {ip} {ip} {ip} {ip} {ip} {ip} {url}\n",
+	    ": dns.txt can grow past the 255 bytes " },
+	{ "[web]\nlookup_url = https://lookup.example.net/a/very/long/path/"
+	    "that/goes/on/and/on/and/on/for/quite/a/while/before/it/finally/"
+	    "reaches/the/address/parameter/of/the/page?ip={ip}\n",
+	    ": dns.txt can grow past the 255 bytes " },
+	{ "[dns]\ntxt = {ip} {ip} {ip} {ip}\n", NULL },
 	/* control bytes are escaped when quoted back */
 	{ "[log]\nlevel = de\x01" "bug\n", ":2: log.level: unknown log level "
 	    "'de\\x01bug' (error, warn, info or debug)" },
