@@ -67,15 +67,17 @@ static const char *const store_sql[ST_NSTATEMENTS] = {
 	    " WHERE addr = ?1 AND plen = ?2",
 	/*
 	 * The most specific active listing covering ?1: one index probe per
-	 * prefix length in use. bs_mask() clears the host bits.
+	 * prefix length in use. bs_mask() clears the host bits. CROSS JOIN
+	 * and the unary + pin the plan: left to itself the planner walks
+	 * listing_state_expires, that is every active listing, per lookup.
 	 */
 	[ST_LISTING_LOOKUP] =
 	    "SELECT l.addr, l.plen, l.state, l.first_seen, l.listed_since,"
 	    " l.last_seen, l.expires, l.hits, l.classes, l.times_listed,"
 	    " l.delisted_at, l.delist_how, l.reason"
-	    " FROM plen p JOIN listing l ON l.plen = p.plen"
+	    " FROM plen p CROSS JOIN listing l ON l.plen = p.plen"
 	    " AND l.addr = bs_mask(?1, p.plen)"
-	    " WHERE p.plen >= ?3 AND l.state = 1 AND l.expires > ?2"
+	    " WHERE p.plen >= ?3 AND +l.state = 1 AND +l.expires > ?2"
 	    " ORDER BY l.plen DESC LIMIT 1",
 	[ST_LISTING_WALK] =
 	    "SELECT " LISTING_COLUMNS " FROM listing"
@@ -86,7 +88,7 @@ static const char *const store_sql[ST_NSTATEMENTS] = {
 	    " ORDER BY addr, plen",
 	[ST_LISTING_INSIDE] =
 	    "SELECT addr, plen FROM listing WHERE addr BETWEEN ?1 AND ?2"
-	    " AND plen >= ?3 AND state = 1 AND expires > ?4",
+	    " AND plen >= ?3 AND +state = 1 AND +expires > ?4",
 	[ST_PLEN_INSERT] =
 	    "INSERT OR IGNORE INTO plen (plen) VALUES (?1)",
 	[ST_HITS_IN_WINDOW] =
@@ -126,6 +128,8 @@ static const char *const store_sql[ST_NSTATEMENTS] = {
 };
 
 #define STORE_ERR_MAX	512
+/* Page cache per connection, KiB: the hot index pages of ~1M listings. */
+#define STORE_CACHE_KIB	65536
 
 struct store {
 	sqlite3		*db;
@@ -508,6 +512,15 @@ store_open(const struct store_config *cfg, int flags, char *err,
 		if (store_exec(s, sql) == -1)
 			goto fail;
 	}
+	/*
+	 * Hits arrive from random addresses, so every insert touches a
+	 * random page of three indexes; SQLite's default 2 MiB cache turns
+	 * that into disk reads once the store outgrows it.
+	 */
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d",
+	    STORE_CACHE_KIB);
+	if (store_exec(s, sql) == -1)
+		goto fail;
 	if (store_check_schema(s) == -1)
 		goto fail;
 	if (s->readonly && store_exec(s, "PRAGMA query_only = 1") == -1)

@@ -142,8 +142,10 @@ int		 store_listing_get(struct store *, const struct prefix *,
 /*
  * Operator listing: lists the prefix now (or extends it) until now + ttl
  * (STORE_NEVER for never), adds the manual class, journals and audits.
- * Refused (-1, reason in store_errmsg) when an exclusion covers any part
- * of the prefix. 0 ok.
+ * Refused (-1, reason in store_errmsg) when an exclusion covers the whole
+ * prefix; an exclusion inside it carves a hole (lookups there answer "not
+ * listed"). An IPv6 prefix that would cover the IPv4-mapped range is
+ * refused. 0 ok.
  */
 int		 store_list_add(struct store *, const struct prefix *,
 		    int64_t now, int64_t ttl, const char *reason,
