@@ -355,47 +355,57 @@ search_row(void *arg, const struct listing *l)
 	return 0;
 }
 
-/* "bounce,callout" or repeated --class options into a mask. */
 static int
-search_classes(struct cli *c, const char *arg, unsigned int *mask)
+class_bit(const char *name, unsigned int *bit)
 {
-	char buf[128], *tok, *save = NULL;
 	enum hit_class hc;
 
-	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
-		return cli_usage(c, "--class list too long"), -1;
-	for (tok = strtok_r(buf, ", ", &save); tok != NULL;
-	    tok = strtok_r(NULL, ", ", &save)) {
-		if (hitclass_parse(tok, &hc) == -1) {
-			cli_usage(c, "unknown class '%s' (bounce, autoreply, "
-			    "callout, manual, other)", tok);
-			return -1;
-		}
-		*mask |= HIT_CLASS_BIT(hc);
-	}
+	if (hitclass_parse(name, &hc) == -1)
+		return -1;
+	*bit = HIT_CLASS_BIT(hc);
 	return 0;
 }
 
 static int
-search_states(struct cli *c, const char *arg, unsigned int *mask)
+state_bit(const char *name, unsigned int *bit)
 {
-	char buf[128], *tok, *save = NULL;
 	enum listing_state st;
 
-	if (strcmp(arg, "all") == 0) {
-		*mask = (1u << LISTING_NSTATES) - 1;
+	if (strcmp(name, "all") == 0) {
+		*bit = (1u << LISTING_NSTATES) - 1;
 		return 0;
 	}
-	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
-		return cli_usage(c, "--state list too long"), -1;
+	if (store_state_parse(name, &st) == -1)
+		return -1;
+	*bit = 1u << st;
+	return 0;
+}
+
+/*
+ * A list such as "bounce,callout" (commas and/or spaces; the option may
+ * also repeat) into a mask, each word through bit(). -1 after a message
+ * naming the unknown word and the choices.
+ */
+static int
+search_mask(struct cli *c, const char *arg, const char *what,
+    const char *choices, int (*bit)(const char *, unsigned int *),
+    unsigned int *mask)
+{
+	char buf[128], *tok, *save = NULL;
+	unsigned int b;
+
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf)) {
+		cli_usage(c, "--%s list too long", what);
+		return -1;
+	}
 	for (tok = strtok_r(buf, ", ", &save); tok != NULL;
 	    tok = strtok_r(NULL, ", ", &save)) {
-		if (store_state_parse(tok, &st) == -1) {
-			cli_usage(c, "unknown state '%s' (listed, pending, "
-			    "delisted, expired, all)", tok);
+		if (bit(tok, &b) == -1) {
+			cli_usage(c, "unknown %s '%s' (%s)", what, tok,
+			    choices);
 			return -1;
 		}
-		*mask |= 1u << st;
+		*mask |= b;
 	}
 	return 0;
 }
@@ -425,7 +435,9 @@ cmd_list_search(struct cli *c, int argc, char **argv)
 	    &first)) != -1) {
 		switch (ch) {
 		case 'c':
-			if (search_classes(c, optarg, &f.classes) == -1)
+			if (search_mask(c, optarg, "class", "bounce, "
+			    "autoreply, callout, manual, other", class_bit,
+			    &f.classes) == -1)
 				return CLI_USAGE;
 			break;
 		case 's':
@@ -438,7 +450,9 @@ cmd_list_search(struct cli *c, int argc, char **argv)
 			f.within = &within;
 			break;
 		case 'S':
-			if (search_states(c, optarg, &f.states) == -1)
+			if (search_mask(c, optarg, "state", "listed, "
+			    "pending, delisted, expired, all", state_bit,
+			    &f.states) == -1)
 				return CLI_USAGE;
 			break;
 		case 'n':

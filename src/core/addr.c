@@ -43,7 +43,7 @@ addr_hexval(char c)
  * Leading zeros are rejected because inet_aton() and friends read them
  * as octal, so "010" would mean different things to different tools.
  */
-static int
+int
 addr_parse_dec(const char *s, size_t len, size_t maxdigits, unsigned int max,
     unsigned int *out)
 {

@@ -39,6 +39,14 @@ struct prefix {
  */
 int	 addr_parse(const char *s, size_t len, struct addr *out);
 
+/*
+ * Parses exactly len bytes as a decimal number of at most maxdigits
+ * digits and at most max, without leading zeros ("0" itself is fine):
+ * octets and prefix lengths in every text form we read. 0 ok, -1 not.
+ */
+int	 addr_parse_dec(const char *s, size_t len, size_t maxdigits,
+	    unsigned int max, unsigned int *out);
+
 /* Builds the v4-mapped form of four IPv4 octets in network order. */
 void	 addr_from_v4(struct addr *out, const uint8_t v4[4]);
 

@@ -177,29 +177,6 @@ import_span(const char *s, size_t len, const char *set)
 	return i;
 }
 
-/*
- * A decimal number over exactly len bytes, without leading zeros (an
- * octal reading would differ), at most max. 0 ok, -1 otherwise.
- */
-static int
-import_dec(const char *s, size_t len, unsigned int max, unsigned int *out)
-{
-	unsigned int v = 0;
-	size_t i;
-
-	if (len == 0 || len > 3 || (s[0] == '0' && len > 1))
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned int)(s[i] - '0');
-	}
-	if (v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static void
 import_v4_prefix(uint32_t a, unsigned int bits, struct prefix *out)
 {
@@ -263,7 +240,7 @@ import_v4_octets(const char *s, size_t len, uint32_t *a, size_t *used)
 			i++;
 		}
 		j = i + import_span(s + i, len - i, "0123456789");
-		if (import_dec(s + i, j - i, 255, &v) == -1)
+		if (addr_parse_dec(s + i, j - i, 3, 255, &v) == -1)
 			return -1;
 		*a |= (uint32_t)v << (24 - 8 * n);
 		i = j;
@@ -345,7 +322,7 @@ import_rbl_v4(struct import_ctx *c, const char *tok, size_t len, int exclude)
 		return import_v4_range(c, a, b, exclude, tok, len);
 	}
 	if (used < len && tok[used] == '/') {
-		if (import_dec(tok + used + 1, len - used - 1, 32, &bits) ==
+		if (addr_parse_dec(tok + used + 1, len - used - 1, 3, 32, &bits) ==
 		    -1)
 			return import_error(c, "bad prefix length (0..32)", tok,
 			    len);
@@ -435,7 +412,7 @@ import_rbl_v6(struct import_ctx *c, const char *tok, size_t len, int exclude)
 		defbits = 16 * groups;
 	}
 	if (slash != NULL) {
-		if (import_dec(slash + 1, len - alen - 1, 128, &bits) == -1)
+		if (addr_parse_dec(slash + 1, len - alen - 1, 3, 128, &bits) == -1)
 			return import_error(c, "bad prefix length (0..128)",
 			    tok, len);
 	} else if (groups == 1)
