@@ -10,8 +10,8 @@ cmake --build build -j"$(nproc)" >/dev/null
 if [ $# -eq 0 ]; then
 	# The daemons (backscatter serve) arrive with the trap and DNS server;
 	# until then the operator CLI is the main job.
-	[ -e var/backscatter.db ] || ./build/backscatter list add 192.0.2.1 \
-		--reason "first run: a documentation address as a sample listing" >/dev/null
+	# `expire` creates the store on the first run and is idempotent.
+	./build/backscatter expire >/dev/null
 	set -- stats
 fi
 exec ./build/backscatter "$@"
