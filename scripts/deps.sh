@@ -4,7 +4,8 @@
 set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libsqlite3-dev libinih-dev)
-test_pkgs=(libcmocka-dev sqlite3 rbldnsd bind9-dnsutils clang
+test_pkgs=(libcmocka-dev sqlite3 rbldnsd bind9-dnsutils knot-dnsutils unbound
+	python3 dnsperf clang
 	libclang-rt-14-dev util-linux iproute2)
 
 want=("${build_pkgs[@]}")

@@ -30,6 +30,9 @@
 #define CONFIG_BUSY_MAX_MS	(3600LL * 1000)
 /* A week: RFC 8767 4 has resolvers cap TTLs there anyway. */
 #define CONFIG_DNS_TTL_MAX	(7LL * 86400)
+/* Match DNS_LISTEN_MAX and DNS_NS_MAX of the DNS server. */
+#define CONFIG_LISTEN_MAX	16
+#define CONFIG_NAMES_MAX	8
 
 enum config_type {
 	CONFIG_STRING,		/* char *, optionally checked by check */
@@ -83,6 +86,8 @@ struct config_key {
 static int	config_check_dname(char *, char *, size_t);
 static int	config_check_answer(char *, char *, size_t);
 static int	config_check_url(char *, char *, size_t);
+static int	config_check_listen(char *, char *, size_t);
+static int	config_check_names(char *, char *, size_t);
 
 #define CONFIG_OFF(field)	offsetof(struct config, field)
 #define CONFIG_KEY(sec, key, type, field, def, min, max, words, check)	\
@@ -120,6 +125,23 @@ static const struct config_key config_keys[] = {
 	CONFIG_KEY("dns", "txt", CONFIG_TEMPLATE, dns.txt,
 	    "{ip} listed for backscatter ({class}), last seen {last}; see {url}",
 	    0, 0, NULL, NULL),
+
+	CONFIG_KEY("dns", "listen", CONFIG_STRING, dns.listen,
+	    "127.0.0.1:5353", 0, 0, NULL, config_check_listen),
+	CONFIG_KEY("dns", "threads", CONFIG_INT, dns.threads,
+	    "0", 0, 64, NULL, NULL),
+	CONFIG_KEY("dns", "negative_ttl", CONFIG_DURATION, dns.negative_ttl,
+	    "300", 0, CONFIG_DNS_TTL_MAX, NULL, NULL),
+	CONFIG_KEY("dns", "ns", CONFIG_STRING, dns.ns,
+	    "auto", 0, 0, NULL, config_check_names),
+	CONFIG_KEY("dns", "hostmaster", CONFIG_STRING, dns.hostmaster,
+	    "auto", 0, 0, NULL, config_check_names),
+	CONFIG_KEY("dns", "poll_interval", CONFIG_MSEC, dns.poll_interval,
+	    "200ms", 10, 60000, NULL, NULL),
+	CONFIG_KEY("dns", "tcp_idle_timeout", CONFIG_MSEC,
+	    dns.tcp_idle_timeout, "10s", 100, 3600000, NULL, NULL),
+	CONFIG_KEY("dns", "tcp_max_connections", CONFIG_INT,
+	    dns.tcp_max_connections, "256", 1, 65536, NULL, NULL),
 
 	CONFIG_KEY("web", "lookup_url", CONFIG_TEMPLATE, web.lookup_url,
 	    "http://localhost:8080/lookup?ip={ip}", 0, 0, NULL,
@@ -324,6 +346,63 @@ config_check_dname(char *v, char *err, size_t errlen)
  * v4-mapped form names the same address but is refused: the value goes
  * into A records, and whoever reads it may expect a dotted quad.
  */
+/*
+ * A list of listen addresses, "ADDR:PORT" or "[V6]:PORT", separated by
+ * spaces or commas; at most CONFIG_LISTEN_MAX of them.
+ */
+static int
+config_check_listen(char *v, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	char buf[CONFIG_LINE_MAX], *tok, *save = NULL;
+	int n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (addr_parse_sockaddr(tok, &ss, &sslen) == -1) {
+			snprintf(err, errlen, "'%.64s' is not ADDR:PORT or "
+			    "[IPV6]:PORT", tok);
+			return -1;
+		}
+		if (++n > CONFIG_LISTEN_MAX) {
+			snprintf(err, errlen, "more than %d addresses",
+			    CONFIG_LISTEN_MAX);
+			return -1;
+		}
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "no address");
+		return -1;
+	}
+	return 0;
+}
+
+/* "auto", or DNS names separated by spaces or commas, each checked. */
+static int
+config_check_names(char *v, char *err, size_t errlen)
+{
+	char buf[CONFIG_LINE_MAX], name[CONFIG_LINE_MAX], *tok, *save = NULL;
+	int n = 0;
+
+	if (strcmp(v, "auto") == 0)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		snprintf(name, sizeof(name), "%s", tok);
+		if (config_check_dname(name, err, errlen) == -1)
+			return -1;
+		if (++n > CONFIG_NAMES_MAX) {
+			snprintf(err, errlen, "more than %d names",
+			    CONFIG_NAMES_MAX);
+			return -1;
+		}
+	}
+	return n == 0 ? (snprintf(err, errlen, "no name"), -1) : 0;
+}
+
 static int
 config_check_answer(char *v, char *err, size_t errlen)
 {
@@ -615,7 +694,8 @@ config_reader_section(struct config_ctx *ctx, const char *line)
 	/* inih skips a UTF-8 byte order mark on the first line. */
 	if (ctx->lineno == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
 		line += 3;
-	line += strspn(line, " \t");
+	/* The same white space inih skips (isspace), or "\f[x]" slips by. */
+	line += strspn(line, " \t\r\n\f\v");
 	if (*line != '[')
 		return 0;
 	if ((end = strchr(line, ']')) == NULL)

@@ -29,6 +29,14 @@ struct config {
 		char		*answer;	/* 127.0.0.2 */
 		int64_t		 ttl;		/* s, 2100 */
 		char		*txt;		/* TXT template, see txt.h */
+		char		*listen;	/* "127.0.0.1:5353 [::1]:5353" */
+		int		 threads;	/* UDP workers, 0: one per CPU */
+		int64_t		 negative_ttl;	/* s, 300 (SOA minimum) */
+		char		*ns;		/* "auto" or name server names */
+		char		*hostmaster;	/* "auto" or the SOA RNAME */
+		int64_t		 poll_interval;	/* ms between journal reads */
+		int64_t		 tcp_idle_timeout; /* ms */
+		int		 tcp_max_connections;
 	} dns;
 	struct {
 		char		*lookup_url;	/* URL template, see txt.h */

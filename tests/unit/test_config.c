@@ -209,6 +209,8 @@ static const struct {
 	{ "[foo]\nbar = 1\n", ":1: unknown section [foo]" },
 	{ "\n[stroe]\n", ":2: unknown section [stroe]" },
 	{ "[Store]\n", ":1: unknown section [Store]" },
+	{ "\f[stroe]\n", ":1: unknown section [stroe]" },
+	{ "\v[stroe]\n", ":1: unknown section [stroe]" },
 	{ "[ store ]\n", ":1: unknown section [ store ]" },
 	{ "[]\n", ":1: unknown section []" },
 	{ "[store] path = x\n", ":1: syntax error after ']'" },
