@@ -34,6 +34,9 @@ struct cli_command {
 /* The table of every command, ending with a NULL name. */
 extern const struct cli_command cli_commands[];
 
+/* The store's settings from the config (for daemons that open their own). */
+void		 cli_store_config(const struct cli *, struct store_config *);
+
 /* Opens the store once; NULL after printing the reason. */
 struct store	*cli_store(struct cli *, int flags);
 
@@ -90,5 +93,6 @@ int	cmd_expire(struct cli *, int, char **);
 int	cmd_stats(struct cli *, int, char **);
 int	cmd_export(struct cli *, int, char **);
 int	cmd_import(struct cli *, int, char **);
+int	cmd_dns(struct cli *, int, char **);
 
 #endif

@@ -42,20 +42,26 @@ cli_usage(struct cli *c, const char *fmt, ...)
 	return CLI_USAGE;
 }
 
+void
+cli_store_config(const struct cli *c, struct store_config *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->path = c->cfg.store.path;
+	sc->busy_timeout_ms = c->cfg.store.busy_timeout;
+	sc->sync_full = c->cfg.store.sync_full;
+	sc->ttl = c->cfg.listing.ttl;
+	sc->min_hits = c->cfg.listing.min_hits;
+	sc->window = c->cfg.listing.window;
+	sc->allow_special = c->cfg.listing.allow_special;
+}
+
 struct store *
 cli_store(struct cli *c, int flags)
 {
-	struct store_config sc = {
-		.path = c->cfg.store.path,
-		.busy_timeout_ms = c->cfg.store.busy_timeout,
-		.sync_full = c->cfg.store.sync_full,
-		.ttl = c->cfg.listing.ttl,
-		.min_hits = c->cfg.listing.min_hits,
-		.window = c->cfg.listing.window,
-		.allow_special = c->cfg.listing.allow_special,
-	};
+	struct store_config sc;
 	char err[600];
 
+	cli_store_config(c, &sc);
 	if (c->store != NULL)
 		return c->store;
 	c->store = store_open(&sc, flags, err, sizeof(err));

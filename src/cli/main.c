@@ -65,6 +65,15 @@ const struct cli_command cli_commands[] = {
 	  "become exclusions) or one address or CIDR per line. Entries become\n"
 	  "manual listings with --ttl (default listing.ttl). One transaction:\n"
 	  "a bad line (reported as FILE:LINE) imports nothing.\n" },
+	{ "dns", cmd_dns,
+	  "[--listen ADDR:PORT]... [--zone NAME] [--threads N]",
+	  "Serve the list as an authoritative DNS zone (RFC 5782) on UDP and\n"
+	  "TCP: listed d.c.b.a.ZONE and IPv6 nibble names answer A (dns.answer)\n"
+	  "and TXT (dns.txt); others NXDOMAIN. Loads the store into memory at\n"
+	  "start and follows its journal every dns.poll_interval, so a change\n"
+	  "made by any process is answered within a second. --listen (repeat\n"
+	  "it; [::1]:PORT for IPv6) replaces dns.listen. Logs to stderr; stops\n"
+	  "cleanly on SIGTERM.\n" },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -40,6 +40,7 @@ enum st {
 	ST_AUDIT_WALK,
 	ST_CHANGES_WALK,
 	ST_SERIAL,
+	ST_ZONE_ROWS,
 	ST_NSTATEMENTS
 };
 
@@ -125,6 +126,10 @@ static const char *const store_sql[ST_NSTATEMENTS] = {
 	    " ORDER BY serial",
 	[ST_SERIAL] =
 	    "SELECT coalesce(max(serial), 0) FROM change",
+	/* NOT INDEXED: a table scan, see store_zone_rows(). */
+	[ST_ZONE_ROWS] =
+	    "SELECT addr, plen, listed_since, last_seen, expires, classes"
+	    " FROM listing NOT INDEXED WHERE state = 1",
 };
 
 #define STORE_ERR_MAX	512
@@ -319,6 +324,32 @@ store_rollback(struct store *s)
 		return 0;
 	s->in_txn = 0;
 	return store_exec(s, "ROLLBACK");
+}
+
+int
+store_read_begin(struct store *s)
+{
+	if (s->in_txn || !sqlite3_get_autocommit(s->db)) {
+		store_seterr(s, "transaction already open");
+		return -1;
+	}
+	return store_exec(s, "BEGIN DEFERRED");
+}
+
+int
+store_read_end(struct store *s)
+{
+	if (s->in_txn) {
+		store_seterr(s, "a write transaction is open");
+		return -1;
+	}
+	if (sqlite3_get_autocommit(s->db))
+		return 0;
+	if (store_exec(s, "COMMIT") == -1) {
+		(void)store_exec(s, "ROLLBACK");
+		return -1;
+	}
+	return 0;
 }
 
 /* bs_mask(addr BLOB(16), plen): addr with the bits past plen cleared. */
@@ -1310,6 +1341,37 @@ store_listing_foreach(struct store *s, const struct store_filter *f,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_sqlerr(s, "walking listings");
+	return 0;
+}
+
+int
+store_zone_rows(struct store *s, store_zone_row_cb cb, void *arg)
+{
+	sqlite3_stmt *st;
+	struct store_zone_row r;
+	int64_t plen;
+	int rc;
+
+	if ((st = store_stmt(s, ST_ZONE_ROWS)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		column_addr(st, 0, &r.prefix.addr);
+		plen = sqlite3_column_int64(st, 1);
+		if (plen < 0 || plen > 128)
+			continue;
+		r.prefix.len = (unsigned int)plen;
+		r.listed_since = sqlite3_column_int64(st, 2);
+		r.last_seen = sqlite3_column_int64(st, 3);
+		r.expires = sqlite3_column_int64(st, 4);
+		r.classes = (unsigned int)sqlite3_column_int64(st, 5);
+		if (cb(arg, &r) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "reading listings");
 	return 0;
 }
 

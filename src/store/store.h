@@ -218,6 +218,27 @@ int		 store_listing_foreach(struct store *,
 int		 store_hits_foreach(struct store *, const struct addr *,
 		    size_t limit, store_hit_cb, void *arg);
 
+/*
+ * What the DNS zone needs of one listing, nothing more: read fast at
+ * start-up, when the zone loads every listing at once.
+ */
+struct store_zone_row {
+	struct prefix	 prefix;
+	int64_t		 listed_since;
+	int64_t		 last_seen;
+	int64_t		 expires;
+	unsigned int	 classes;
+};
+typedef int	(*store_zone_row_cb)(void *arg, const struct store_zone_row *);
+
+/*
+ * Every listing whose stored state is listed (expired or not: readers
+ * check expiry), in table order, not address order: a sequential scan
+ * is an order of magnitude faster than walking the address index and
+ * fetching each row. Callers sort. 0 / -1.
+ */
+int		 store_zone_rows(struct store *, store_zone_row_cb, void *arg);
+
 struct store_audit {
 	int64_t		 t;
 	const char	*who;
@@ -273,5 +294,16 @@ int		 store_stats(struct store *, int64_t now, struct store_stats *);
 int		 store_begin(struct store *);
 int		 store_commit(struct store *);
 int		 store_rollback(struct store *);
+
+/*
+ * A read-only snapshot across several calls (the DNS zone's load: serial,
+ * listings and exclusions must agree). BEGIN DEFERRED takes no write
+ * lock, so writers go on meanwhile (WAL); the snapshot starts at the
+ * first read. Not inside store_begin(); write calls inside fail.
+ * store_read_end() always leaves the connection outside the transaction.
+ * 0 / -1.
+ */
+int		 store_read_begin(struct store *);
+int		 store_read_end(struct store *);
 
 #endif

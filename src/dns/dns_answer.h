@@ -1,0 +1,87 @@
+/* dns_answer.h -- from one query message to one response: the DNSBL's answer policy. */
+#ifndef BACKSCATTER_DNS_ANSWER_H
+#define BACKSCATTER_DNS_ANSWER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/addr.h"
+#include "zone/zone.h"
+
+/* RFC 1035 4.2.1; larger answers over UDP need EDNS0 (RFC 6891). */
+#define DNS_UDP_PLAIN_MAX	512
+/* What we offer and honour over UDP with EDNS0 (DNS flag day 2020). */
+#define DNS_EDNS_UDP_MAX	1232
+/* RFC 1035 2.3.4 and RFC 7766: the largest message over TCP. */
+#define DNS_TCP_MAX		65535
+/* Answer for refused or over-quota clients; never used for a listing. */
+#define DNS_REFUSED_ANSWER	"127.255.255.254"
+#define DNS_NS_MAX		8
+
+/* Where answers come from: the zone in the server, a table in tests. */
+struct dns_source {
+	/* zone_lookup semantics: 1 listed and *out set, 0 not listed. */
+	int	(*lookup)(void *arg, const struct addr *, int64_t now,
+		    struct zone_listing *out);
+	/* zone_intersects semantics. */
+	int	(*intersects)(void *arg, const struct prefix *);
+	void	*arg;
+};
+
+/* One name server of the zone (the NS RRset at the apex). */
+struct dns_ns {
+	char		 name[256];	/* text, no trailing dot */
+	int		 has_v4, has_v6;	/* glue, when name is inside the zone */
+	uint8_t		 v4[4];
+	uint8_t		 v6[16];
+};
+
+/* The zone's fixed data, built once from the config. */
+struct dns_zone {
+	char		 name[256];	/* "bl.example.org", lower case, no dot */
+	uint32_t	 ttl;		/* listed answers, NS, SOA */
+	uint32_t	 negative_ttl;	/* SOA minimum (RFC 2308 5) */
+	uint8_t		 answer[4];	/* A of a listing, 127.0.0.2 */
+	const char	*txt;		/* dns.txt template (txt.h) */
+	const char	*lookup_url;	/* web.lookup_url template */
+	struct dns_ns	 ns[DNS_NS_MAX];
+	size_t		 nns;		/* at least 1 */
+	char		 hostmaster[256]; /* SOA RNAME as a name */
+	uint32_t	 refresh, retry, expire;	/* SOA timers */
+};
+
+/*
+ * Builds the response to one DNS message of qlen bytes into out (outmax
+ * bytes, at least DNS_UDP_PLAIN_MAX). tcp selects the size limit: over UDP
+ * the client's EDNS0 size (capped at DNS_EDNS_UDP_MAX) or 512; when the
+ * answer does not fit it is sent with TC and no records (RFC 2181 9).
+ * serial is the SOA serial; now decides expiry.
+ *
+ * Policy (RFC 1034/1035, 2308, 5782, 6891, 7766, 8020, 8482, 3225):
+ * listed d.c.b.a.ZONE or 32-nibble IPv6 names: A answer and TXT (template);
+ * RFC 5782 test points 127.0.0.2 (listed) and 127.0.0.1 (not), which in
+ * IPv6 form are ::ffff:7f00:2 and ::ffff:7f00:1; not listed: NXDOMAIN with
+ * the SOA; proper prefixes of names that exist (empty non-terminals):
+ * NOERROR, no data, SOA; other types on a listed name: NODATA; ANY: the A
+ * record only (RFC 8482); apex: SOA, NS (and glue); outside the zone,
+ * CHAOS or other classes, AXFR/IXFR (until zone transfers exist):
+ * REFUSED; opcodes other than QUERY: NOTIMP; malformed: FORMERR. The
+ * question is echoed as received (0x20 case kept), names compare without
+ * case. With EDNS0 every response has an OPT record and the DO bit
+ * copied; version > 0 gets BADVERS.
+ *
+ * Returns the response length, or 0 when the message must be dropped
+ * (shorter than a header, or itself a response). Never allocates.
+ */
+size_t	 dns_answer(const struct dns_zone *, const struct dns_source *,
+	    uint64_t serial, int64_t now, const uint8_t *query, size_t qlen,
+	    uint8_t *out, size_t outmax, int tcp);
+
+/*
+ * Fills the zone's fixed data with checks: name a valid DNS name, at least
+ * one NS. 0 ok, -1 with err.
+ */
+int	 dns_zone_init(struct dns_zone *, const char *name, char *err,
+	    size_t errlen);
+
+#endif

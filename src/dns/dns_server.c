@@ -1,0 +1,609 @@
+/* dns_server.c -- `backscatter dns`: sockets, worker threads and the zone updater. */
+/* recvmmsg, sendmmsg, accept4 and pipe2 are Linux interfaces. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "dns/dns_server.h"
+#include "zone/zone.h"
+
+/* Datagrams per recvmmsg/sendmmsg call: amortises the syscall. */
+#define DNS_BATCH		64
+/* A worker wakes this often when idle, to stay quiescent for the updater. */
+#define DNS_IDLE_POLL_MS	100
+/* RFC 7766 6.2.1.1: answer pipelined queries; cap what one client buffers. */
+#define DNS_TCP_BUF		(2 + DNS_TCP_MAX)
+#define DNS_TCP_OUT_MAX		(4 * DNS_TCP_BUF)
+
+struct dns_tcp_conn {
+	int		 fd;
+	int64_t		 last_active_ms;
+	uint8_t		*in;		/* DNS_TCP_BUF bytes */
+	size_t		 inlen;
+	uint8_t		*out;		/* DNS_TCP_OUT_MAX bytes */
+	size_t		 outlen;
+};
+
+struct dns_server {
+	const struct dns_server_config	*cfg;
+	struct zone			*zone;
+	int				 udp[DNS_THREADS_MAX][DNS_LISTEN_MAX];
+	int				 tcp[DNS_LISTEN_MAX];
+	int				 nthreads;
+	int				 stop_pipe[2];
+};
+
+static volatile sig_atomic_t	 dns_stop_signal;
+static int			 dns_stop_fd = -1;
+
+static void
+dns_on_signal(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	dns_stop_signal = 1;
+	/* Nothing to do if it fails: the flag is set and workers poll. */
+	if (dns_stop_fd != -1 && write(dns_stop_fd, "x", 1) == -1)
+		dns_stop_signal = 1;
+	errno = saved;
+}
+
+static int64_t
+dns_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+dns_wall(void)
+{
+	struct timespec ts;
+
+	/* Coarse is plenty: answers are exact to the second. */
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+static int
+dns_src_lookup(void *arg, const struct addr *a, int64_t now,
+    struct zone_listing *out)
+{
+	return zone_lookup(arg, a, now, out);
+}
+
+static int
+dns_src_intersects(void *arg, const struct prefix *p)
+{
+	return zone_intersects(arg, p);
+}
+
+static int
+dns_socket(const struct sockaddr_storage *ss, socklen_t len, int type,
+    int reuseport, char *err, size_t errlen)
+{
+	char name[ADDR_STRLEN + 8];
+	int fd, on = 1;
+
+	if ((fd = socket(ss->ss_family, type | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
+		goto fail;
+	/*
+	 * SO_REUSEADDR only for TCP (restart over TIME_WAIT): on UDP it would
+	 * let us share a port with another server and silently get half its
+	 * queries.
+	 */
+	if (type == SOCK_STREAM &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		goto fail;
+	/* Each UDP worker binds its own socket; the kernel spreads clients. */
+	if (reuseport &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
+		goto fail;
+	if (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)ss, len) == -1)
+		goto fail;
+	if (type == SOCK_STREAM && listen(fd, 128) == -1)
+		goto fail;
+	return fd;
+fail:
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+		struct addr a;
+
+		memcpy(a.b, &s6->sin6_addr, 16);
+		addr_format(&a, name, sizeof(name));
+		snprintf(err, errlen, "[%s]:%u (%s): %s", name,
+		    ntohs(s6->sin6_port), type == SOCK_STREAM ? "tcp" : "udp",
+		    strerror(errno));
+	} else {
+		const struct sockaddr_in *s4 = (const void *)ss;
+		struct addr a;
+
+		addr_from_v4(&a, (const uint8_t *)&s4->sin_addr);
+		addr_format(&a, name, sizeof(name));
+		snprintf(err, errlen, "%s:%u (%s): %s", name,
+		    ntohs(s4->sin_port), type == SOCK_STREAM ? "tcp" : "udp",
+		    strerror(errno));
+	}
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
+struct dns_worker {
+	struct dns_server	*srv;
+	int			 index;
+	pthread_t		 thread;
+};
+
+/*
+ * One UDP worker: a socket per listen address (SO_REUSEPORT), batches of
+ * up to DNS_BATCH datagrams in and out per system call. The zone is read
+ * through this thread's reader, declared quiescent after every batch.
+ */
+static void *
+dns_udp_worker(void *arg)
+{
+	struct dns_worker *w = arg;
+	struct dns_server *srv = w->srv;
+	const struct dns_server_config *cfg = srv->cfg;
+	static _Thread_local uint8_t inbuf[DNS_BATCH][DNS_EDNS_UDP_MAX + 512];
+	static _Thread_local uint8_t outbuf[DNS_BATCH][DNS_EDNS_UDP_MAX];
+	struct mmsghdr in[DNS_BATCH], out[DNS_BATCH];
+	struct iovec iin[DNS_BATCH], iout[DNS_BATCH];
+	struct sockaddr_storage peer[DNS_BATCH];
+	struct pollfd pfd[DNS_LISTEN_MAX + 1];
+	struct zone_reader *zr;
+	struct dns_source src;
+	size_t n, i;
+	int got, nout, sent;
+
+	if ((zr = zone_reader_register(srv->zone)) == NULL) {
+		log_warnx("dns: worker %d: out of memory", w->index);
+		return NULL;
+	}
+	src.lookup = dns_src_lookup;
+	src.intersects = dns_src_intersects;
+	src.arg = zr;
+	for (n = 0; n < cfg->nlisten; n++) {
+		pfd[n].fd = srv->udp[w->index][n];
+		pfd[n].events = POLLIN;
+	}
+	pfd[n].fd = srv->stop_pipe[0];
+	pfd[n].events = POLLIN;
+
+	while (!dns_stop_signal) {
+		zone_reader_quiescent(zr);
+		if (poll(pfd, cfg->nlisten + 1, DNS_IDLE_POLL_MS) <= 0)
+			continue;
+		if (pfd[cfg->nlisten].revents != 0)
+			break;
+		for (n = 0; n < cfg->nlisten; n++) {
+			if ((pfd[n].revents & POLLIN) == 0)
+				continue;
+			for (i = 0; i < DNS_BATCH; i++) {
+				iin[i].iov_base = inbuf[i];
+				iin[i].iov_len = sizeof(inbuf[i]);
+				memset(&in[i].msg_hdr, 0, sizeof(in[i].msg_hdr));
+				in[i].msg_hdr.msg_name = &peer[i];
+				in[i].msg_hdr.msg_namelen = sizeof(peer[i]);
+				in[i].msg_hdr.msg_iov = &iin[i];
+				in[i].msg_hdr.msg_iovlen = 1;
+			}
+			got = recvmmsg(pfd[n].fd, in, DNS_BATCH, MSG_DONTWAIT,
+			    NULL);
+			if (got <= 0)
+				continue;
+			int64_t now = dns_wall();
+			uint64_t serial = zone_serial(srv->zone);
+			nout = 0;
+			for (i = 0; i < (size_t)got; i++) {
+				size_t rlen;
+
+				/* A truncated datagram is not a query we read whole. */
+				if (in[i].msg_hdr.msg_flags & MSG_TRUNC)
+					continue;
+				rlen = dns_answer(&cfg->zone, &src, serial, now,
+				    inbuf[i], in[i].msg_len, outbuf[nout],
+				    sizeof(outbuf[nout]), 0);
+				if (rlen == 0)
+					continue;
+				iout[nout].iov_base = outbuf[nout];
+				iout[nout].iov_len = rlen;
+				memset(&out[nout].msg_hdr, 0,
+				    sizeof(out[nout].msg_hdr));
+				out[nout].msg_hdr.msg_name = &peer[i];
+				out[nout].msg_hdr.msg_namelen =
+				    in[i].msg_hdr.msg_namelen;
+				out[nout].msg_hdr.msg_iov = &iout[nout];
+				out[nout].msg_hdr.msg_iovlen = 1;
+				nout++;
+			}
+			for (int off = 0; off < nout; off += sent) {
+				sent = sendmmsg(pfd[n].fd, out + off,
+				    (unsigned int)(nout - off), MSG_DONTWAIT);
+				/* A full socket buffer drops, as UDP may. */
+				if (sent <= 0)
+					break;
+			}
+		}
+	}
+	zone_reader_unregister(zr);
+	return NULL;
+}
+
+static void
+dns_tcp_close(struct dns_tcp_conn *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+	c->inlen = c->outlen = 0;
+}
+
+/*
+ * Answers every complete length-prefixed message in c->in, in order
+ * (RFC 7766 6.2.1.1 allows any order; ours keeps it simple), while the
+ * output buffer has room for a largest response.
+ */
+static void
+dns_tcp_answer(struct dns_server *srv, struct dns_source *src,
+    struct dns_tcp_conn *c)
+{
+	size_t off = 0, mlen, rlen;
+	int64_t now = dns_wall();
+	uint64_t serial = zone_serial(srv->zone);
+
+	while (c->inlen - off >= 2 &&
+	    DNS_TCP_OUT_MAX - c->outlen >= DNS_TCP_BUF) {
+		mlen = (size_t)c->in[off] << 8 | c->in[off + 1];
+		if (c->inlen - off - 2 < mlen)
+			break;
+		rlen = dns_answer(&srv->cfg->zone, src, serial, now,
+		    c->in + off + 2, mlen, c->out + c->outlen + 2,
+		    DNS_TCP_MAX, 1);
+		if (rlen > 0) {
+			c->out[c->outlen] = (uint8_t)(rlen >> 8);
+			c->out[c->outlen + 1] = (uint8_t)rlen;
+			c->outlen += 2 + rlen;
+		}
+		off += 2 + mlen;
+	}
+	memmove(c->in, c->in + off, c->inlen - off);
+	c->inlen -= off;
+}
+
+static int
+dns_tcp_accept(int lfd, struct dns_tcp_conn *conns, int max)
+{
+	int fd;
+
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
+	    -1)
+		return -1;
+	for (int i = 0; i < max; i++) {
+		if (conns[i].fd == -1) {
+			conns[i].fd = fd;
+			conns[i].inlen = conns[i].outlen = 0;
+			conns[i].last_active_ms = dns_now_ms();
+			return 0;
+		}
+	}
+	/* Over the limit: close at once rather than queue (RFC 7766 6.2.2). */
+	close(fd);
+	return 0;
+}
+
+/* Reads, answers and writes for one connection; closes it when done. */
+static void
+dns_tcp_io(struct dns_server *srv, struct dns_source *src,
+    struct dns_tcp_conn *c, short revents)
+{
+	ssize_t n;
+
+	if (revents & (POLLERR | POLLNVAL)) {
+		dns_tcp_close(c);
+		return;
+	}
+	if (revents & (POLLIN | POLLHUP)) {
+		n = read(c->fd, c->in + c->inlen, DNS_TCP_BUF - c->inlen);
+		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+			dns_tcp_close(c);
+			return;
+		}
+		if (n > 0) {
+			c->inlen += (size_t)n;
+			c->last_active_ms = dns_now_ms();
+			dns_tcp_answer(srv, src, c);
+		}
+	}
+	if (c->outlen > 0) {
+		n = write(c->fd, c->out, c->outlen);
+		if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			dns_tcp_close(c);
+			return;
+		}
+		if (n > 0) {
+			memmove(c->out, c->out + n, c->outlen - (size_t)n);
+			c->outlen -= (size_t)n;
+			c->last_active_ms = dns_now_ms();
+			/* Room again: answer what waited behind a full buffer. */
+			dns_tcp_answer(srv, src, c);
+		}
+	}
+}
+
+/*
+ * One thread serves TCP for all listeners with poll(): DNSBL clients use
+ * TCP only after a TC answer, so this is never the hot path. Idle
+ * connections close after tcp_idle_ms (RFC 7766 6.2.3).
+ */
+static void *
+dns_tcp_thread(void *arg)
+{
+	struct dns_server *srv = arg;
+	const struct dns_server_config *cfg = srv->cfg;
+	struct dns_tcp_conn *conns;
+	struct pollfd *pfd;
+	struct zone_reader *zr;
+	struct dns_source src;
+	int *map, max = cfg->tcp_max, np, i;
+	size_t l;
+
+	conns = calloc((size_t)max, sizeof(*conns));
+	pfd = calloc((size_t)max + DNS_LISTEN_MAX + 1, sizeof(*pfd));
+	map = calloc((size_t)max + DNS_LISTEN_MAX + 1, sizeof(*map));
+	if (conns == NULL || pfd == NULL || map == NULL ||
+	    (zr = zone_reader_register(srv->zone)) == NULL) {
+		log_warnx("dns: tcp: out of memory");
+		free(conns);
+		free(pfd);
+		free(map);
+		return NULL;
+	}
+	for (i = 0; i < max; i++) {
+		conns[i].fd = -1;
+		conns[i].in = malloc(DNS_TCP_BUF);
+		conns[i].out = malloc(DNS_TCP_OUT_MAX);
+		if (conns[i].in == NULL || conns[i].out == NULL) {
+			log_warnx("dns: tcp: out of memory");
+			max = i;
+			break;
+		}
+	}
+	src.lookup = dns_src_lookup;
+	src.intersects = dns_src_intersects;
+	src.arg = zr;
+
+	while (!dns_stop_signal) {
+		zone_reader_quiescent(zr);
+		np = 0;
+		pfd[np].fd = srv->stop_pipe[0];
+		pfd[np++].events = POLLIN;
+		for (l = 0; l < cfg->nlisten; l++) {
+			pfd[np].fd = srv->tcp[l];
+			pfd[np].events = POLLIN;
+			map[np++] = -1;
+		}
+		int64_t now = dns_now_ms();
+		for (i = 0; i < max; i++) {
+			if (conns[i].fd == -1)
+				continue;
+			if (now - conns[i].last_active_ms > cfg->tcp_idle_ms) {
+				dns_tcp_close(&conns[i]);
+				continue;
+			}
+			pfd[np].fd = conns[i].fd;
+			pfd[np].events = POLLIN;
+			/* A client that reads nothing stops being read. */
+			if (conns[i].outlen > DNS_TCP_OUT_MAX - DNS_TCP_BUF)
+				pfd[np].events = 0;
+			if (conns[i].outlen > 0)
+				pfd[np].events |= POLLOUT;
+			map[np++] = i;
+		}
+		if (poll(pfd, (nfds_t)np, DNS_IDLE_POLL_MS) <= 0)
+			continue;
+		if (pfd[0].revents != 0)
+			break;
+		for (int k = 1; k < np; k++) {
+			if (pfd[k].revents == 0)
+				continue;
+			if (map[k] == -1)
+				(void)dns_tcp_accept(pfd[k].fd, conns, max);
+			else
+				dns_tcp_io(srv, &src, &conns[map[k]],
+				    pfd[k].revents);
+		}
+	}
+	for (i = 0; i < cfg->tcp_max; i++) {
+		if (i < max)
+			dns_tcp_close(&conns[i]);
+		free(conns[i].in);
+		free(conns[i].out);
+	}
+	free(conns);
+	free(pfd);
+	free(map);
+	zone_reader_unregister(zr);
+	return NULL;
+}
+
+static void
+dns_server_close(struct dns_server *srv)
+{
+	for (int t = 0; t < DNS_THREADS_MAX; t++)
+		for (int l = 0; l < DNS_LISTEN_MAX; l++)
+			if (srv->udp[t][l] != -1)
+				close(srv->udp[t][l]);
+	for (int l = 0; l < DNS_LISTEN_MAX; l++)
+		if (srv->tcp[l] != -1)
+			close(srv->tcp[l]);
+	if (srv->stop_pipe[0] != -1)
+		close(srv->stop_pipe[0]);
+	if (srv->stop_pipe[1] != -1)
+		close(srv->stop_pipe[1]);
+	zone_free(srv->zone);
+}
+
+static int
+dns_server_bind(struct dns_server *srv, char *err, size_t errlen)
+{
+	const struct dns_server_config *cfg = srv->cfg;
+
+	for (size_t l = 0; l < cfg->nlisten; l++) {
+		for (int t = 0; t < srv->nthreads; t++) {
+			srv->udp[t][l] = dns_socket(&cfg->listen[l],
+			    cfg->listen_len[l], SOCK_DGRAM, 1, err, errlen);
+			if (srv->udp[t][l] == -1)
+				return -1;
+		}
+		srv->tcp[l] = dns_socket(&cfg->listen[l], cfg->listen_len[l],
+		    SOCK_STREAM, 0, err, errlen);
+		if (srv->tcp[l] == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+dns_server_run(const struct dns_server_config *cfg, char *err, size_t errlen)
+{
+	struct dns_server srv;
+	struct dns_worker workers[DNS_THREADS_MAX];
+	pthread_t tcp_thread;
+	struct sigaction sa;
+	struct store *store;
+	char serr[600];
+	int64_t t0, next;
+	size_t changed;
+	int started = 0, tcp_started = 0, rc = 0;
+	long ncpu;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = cfg;
+	memset(srv.udp, -1, sizeof(srv.udp));
+	memset(srv.tcp, -1, sizeof(srv.tcp));
+	srv.stop_pipe[0] = srv.stop_pipe[1] = -1;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	srv.nthreads = cfg->threads > 0 ? cfg->threads :
+	    (int)(ncpu > 0 ? ncpu : 1);
+	if (srv.nthreads > DNS_THREADS_MAX)
+		srv.nthreads = DNS_THREADS_MAX;
+
+	if (pipe2(srv.stop_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((srv.zone = zone_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		dns_server_close(&srv);
+		return -1;
+	}
+	if (dns_server_bind(&srv, err, errlen) == -1) {
+		dns_server_close(&srv);
+		return -1;
+	}
+	if ((store = store_open(&cfg->store, STORE_OPEN_CREATE, serr,
+	    sizeof(serr))) == NULL) {
+		snprintf(err, errlen, "%s", serr);
+		dns_server_close(&srv);
+		return -1;
+	}
+	t0 = dns_now_ms();
+	if (zone_load(srv.zone, store, serr, sizeof(serr)) == -1) {
+		snprintf(err, errlen, "loading the zone: %s", serr);
+		store_close(store);
+		dns_server_close(&srv);
+		return -1;
+	}
+	log_info("dns: zone %s loaded: %zu listings, serial %llu, %lld ms",
+	    cfg->zone.name, zone_count(srv.zone),
+	    (unsigned long long)zone_serial(srv.zone),
+	    (long long)(dns_now_ms() - t0));
+
+	dns_stop_signal = 0;
+	dns_stop_fd = srv.stop_pipe[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = dns_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	for (started = 0; started < srv.nthreads; started++) {
+		workers[started].srv = &srv;
+		workers[started].index = started;
+		if (pthread_create(&workers[started].thread, NULL,
+		    dns_udp_worker, &workers[started]) != 0) {
+			snprintf(err, errlen, "starting worker threads: %s",
+			    strerror(errno));
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0) {
+		if (pthread_create(&tcp_thread, NULL, dns_tcp_thread, &srv) !=
+		    0) {
+			snprintf(err, errlen, "starting the TCP thread");
+			rc = -1;
+		} else
+			tcp_started = 1;
+	}
+	if (rc == 0)
+		log_info("dns: answering for %s with %d UDP workers and TCP on "
+		    "%zu address%s", cfg->zone.name, srv.nthreads, cfg->nlisten,
+		    cfg->nlisten == 1 ? "" : "es");
+
+	/* The updater: follow the journal until told to stop. */
+	next = dns_now_ms();
+	while (rc == 0 && !dns_stop_signal) {
+		struct pollfd p = { .fd = srv.stop_pipe[0], .events = POLLIN };
+		int64_t wait = next - dns_now_ms();
+
+		if (wait > 0 && poll(&p, 1, (int)wait) > 0)
+			break;
+		next = dns_now_ms() + cfg->poll_ms;
+		if (zone_follow(srv.zone, store, &changed, serr,
+		    sizeof(serr)) == -1)
+			log_warnx("dns: following the store: %s", serr);
+		else if (changed > 0)
+			log_debug("dns: %zu changes, serial %llu", changed,
+			    (unsigned long long)zone_serial(srv.zone));
+		zone_reclaim(srv.zone);
+	}
+
+	/* Wake every thread, then wait for them. */
+	dns_stop_signal = 1;
+	if (write(srv.stop_pipe[1], "x", 1) == -1)
+		log_debug("dns: stop pipe: workers will see the flag");
+	for (int i = 0; i < started; i++)
+		pthread_join(workers[i].thread, NULL);
+	if (tcp_started)
+		pthread_join(tcp_thread, NULL);
+	dns_stop_fd = -1;
+	zone_reclaim(srv.zone);
+	store_close(store);
+	dns_server_close(&srv);
+	if (rc == 0)
+		log_info("dns: stopped");
+	return rc;
+}

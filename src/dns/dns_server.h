@@ -1,0 +1,36 @@
+/* dns_server.h -- `backscatter dns`: sockets, worker threads and the zone updater. */
+#ifndef BACKSCATTER_DNS_SERVER_H
+#define BACKSCATTER_DNS_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "dns/dns_answer.h"
+#include "store/store.h"
+
+#define DNS_LISTEN_MAX		16
+#define DNS_THREADS_MAX		64
+
+struct dns_server_config {
+	struct sockaddr_storage	 listen[DNS_LISTEN_MAX];
+	socklen_t		 listen_len[DNS_LISTEN_MAX];
+	size_t			 nlisten;
+	int			 threads;	/* UDP workers; 0: one per CPU */
+	int64_t			 poll_ms;	/* journal poll interval */
+	int64_t			 tcp_idle_ms;	/* RFC 7766 6.2.3 */
+	int			 tcp_max;	/* concurrent TCP connections */
+	struct dns_zone		 zone;
+	struct store_config	 store;
+};
+
+/*
+ * Binds every listener (UDP and TCP on each address), loads the zone from
+ * the store, and answers until SIGTERM or SIGINT, following the store's
+ * journal every poll_ms. Returns 0 after a clean shutdown, -1 with the
+ * reason in err when start-up fails (nothing is left running).
+ */
+int	 dns_server_run(const struct dns_server_config *, char *err,
+	    size_t errlen);
+
+#endif
