@@ -793,7 +793,9 @@ static int zone_entry_cmp(const void *, const void *);
 static int
 zone_load_build(struct zone_load_ctx *c)
 {
-	qsort(c->rows, c->nrows, sizeof(*c->rows), zone_entry_cmp);
+	/* qsort's pointer must be valid even for no elements (C17 7.22.5). */
+	if (c->nrows > 0)
+		qsort(c->rows, c->nrows, sizeof(*c->rows), zone_entry_cmp);
 	for (size_t i = 0; i < c->nrows; i++)
 		if (zone_build_add(&c->zb, &c->rows[i]) == -1)
 			return -1;

@@ -55,7 +55,9 @@ int		 zone_load(struct zone *, struct store *, char *err,
  * once. Changes land in an overlay that is merged into the sorted arrays
  * when it grows past ZONE_OVERLAY_MAX entries (the merge is built aside
  * and swapped in: readers never pause). *changed (may be NULL) gets the
- * number of journal entries applied. 0 ok, -1 with err.
+ * number of journal entries applied. When the journal cannot bring the
+ * zone up to date (the store's serial went back, or entries are missing)
+ * it reloads the whole zone instead. 0 ok, -1 with err.
  */
 #define ZONE_OVERLAY_MAX	4096
 int		 zone_follow(struct zone *, struct store *, size_t *changed,
