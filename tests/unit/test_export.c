@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,21 +29,11 @@ struct fixture {
 	char		 err[256];
 };
 
-static struct prefix
-pfx(const char *s)
-{
-	struct prefix p;
-
-	if (prefix_parse(s, strlen(s), &p) == -1)
-		fail_msg("bad test prefix %s", s);
-	return p;
-}
-
 static void
 add(struct fixture *f, const char *s, int64_t t, int64_t ttl,
     const char *reason)
 {
-	struct prefix p = pfx(s);
+	struct prefix p = test_prefix(s);
 
 	if (store_list_add(f->s, &p, t, ttl, reason, "test") == -1)
 		fail_msg("list add %s: %s", s, store_errmsg(f->s));
@@ -50,7 +42,7 @@ add(struct fixture *f, const char *s, int64_t t, int64_t ttl,
 static void
 exclude(struct fixture *f, const char *s)
 {
-	struct prefix p = pfx(s);
+	struct prefix p = test_prefix(s);
 
 	if (store_exclude_add(f->s, &p, T0, "test", "test") == -1)
 		fail_msg("exclude add %s: %s", s, store_errmsg(f->s));
@@ -102,7 +94,7 @@ setup(void **state)
 	add(f, "2001:db8:1::/64", T0, 28 * DAY, "");
 	add(f, "2001:db8:4::/62", T0, 28 * DAY, "");
 	add(f, "203.0.113.200", T0, 28 * DAY, "delisted");
-	p = pfx("203.0.113.200");
+	p = test_prefix("203.0.113.200");
 	assert_int_equal(store_list_del(f->s, &p, T0 + 1, "operator", "x",
 	    "test"), 1);
 	add(f, "203.0.113.201", T0 - 100, 50, "expired");
@@ -117,12 +109,10 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[160];
 
 	store_close(f->s);
 	free(f->out);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
+	if (test_rmdir(f->dir) == -1)
 		return -1;
 	free(f);
 	return 0;

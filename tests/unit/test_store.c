@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,11 +65,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[160];
 
 	store_close(f->s);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
+	if (test_rmdir(f->dir) == -1)
 		return -1;
 	free(f);
 	return 0;
@@ -89,31 +89,11 @@ reopen(struct fixture *f, int min_hits, int64_t window, unsigned int allow)
 		fail_msg("reopen: %s", err);
 }
 
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	if (addr_parse(s, strlen(s), &a) == -1)
-		fail_msg("bad test address %s", s);
-	return a;
-}
-
-static struct prefix
-P(const char *s)
-{
-	struct prefix p;
-
-	if (prefix_parse(s, strlen(s), &p) == -1)
-		fail_msg("bad test prefix %s", s);
-	return p;
-}
-
 static enum store_hit_outcome
 hit(struct store *s, const char *ip, int64_t t, enum hit_class c)
 {
 	struct store_hit h = {
-		.t = t, .addr = A(ip), .class = c, .subclass = "test",
+		.t = t, .addr = test_addr(ip), .class = c, .subclass = "test",
 		.sensor = "unit", .helo = "mx.example.net",
 		.mail_from = "", .rcpt = "trap@trap.test",
 		.excerpt = "Subject: Undelivered Mail Returned to Sender",
@@ -128,7 +108,7 @@ hit(struct store *s, const char *ip, int64_t t, enum hit_class c)
 static int
 listed(struct store *s, const char *ip, int64_t now)
 {
-	struct addr a = A(ip);
+	struct addr a = test_addr(ip);
 	int rc = store_lookup(s, &a, now, NULL);
 
 	if (rc == -1)
@@ -168,7 +148,7 @@ test_hit_lists_until_exactly_ttl(void **state)
 {
 	struct fixture *f = *state;
 	struct listing l;
-	struct addr a = A("192.0.2.1");
+	struct addr a = test_addr("192.0.2.1");
 
 	reopen(f, 1, TTL, SPECIAL_DOCUMENTATION);
 	assert_int_equal(hit(f->s, "192.0.2.1", T0, HIT_BOUNCE),
@@ -195,7 +175,7 @@ test_new_hit_extends(void **state)
 {
 	struct fixture *f = *state;
 	struct listing l;
-	struct addr a = A("192.0.2.1");
+	struct addr a = test_addr("192.0.2.1");
 
 	reopen(f, 1, TTL, SPECIAL_DOCUMENTATION);
 	hit(f->s, "192.0.2.1", T0, HIT_BOUNCE);
@@ -266,7 +246,7 @@ test_relist_after_expiry_and_delist(void **state)
 {
 	struct fixture *f = *state;
 	struct listing l;
-	struct prefix p = P("192.0.2.1");
+	struct prefix p = test_prefix("192.0.2.1");
 
 	reopen(f, 1, TTL, SPECIAL_DOCUMENTATION);
 	hit(f->s, "192.0.2.1", T0, HIT_BOUNCE);
@@ -300,10 +280,10 @@ static void
 test_exclusions(void **state)
 {
 	struct fixture *f = *state;
-	struct prefix ex = P("198.51.100.0/24"), got;
-	struct prefix inside = P("198.51.100.0/25");
-	struct prefix wider = P("198.51.0.0/16");
-	struct addr a = A("198.51.100.8");
+	struct prefix ex = test_prefix("198.51.100.0/24"), got;
+	struct prefix inside = test_prefix("198.51.100.0/25");
+	struct prefix wider = test_prefix("198.51.0.0/16");
+	struct addr a = test_addr("198.51.100.8");
 
 	reopen(f, 1, TTL, SPECIAL_DOCUMENTATION);
 	hit(f->s, "198.51.100.7", T0, HIT_BOUNCE);
@@ -380,7 +360,7 @@ static void
 test_other_is_evidence_only(void **state)
 {
 	struct fixture *f = *state;
-	struct addr a = A("8.8.8.8");
+	struct addr a = test_addr("8.8.8.8");
 	int n = 0;
 
 	assert_int_equal(hit(f->s, "8.8.8.8", T0, HIT_OTHER),
@@ -446,7 +426,7 @@ test_serials_monotonic(void **state)
 {
 	struct fixture *f = *state;
 	struct serials c = { 0, 0, 1 };
-	struct prefix p = P("8.8.8.8");
+	struct prefix p = test_prefix("8.8.8.8");
 
 	hit(f->s, "8.8.8.8", T0, HIT_BOUNCE);
 	hit(f->s, "8.8.8.8", T0 + 1, HIT_BOUNCE);
@@ -469,10 +449,10 @@ static void
 test_manual_prefixes(void **state)
 {
 	struct fixture *f = *state;
-	struct prefix net = P("203.0.113.0/24"), v6 = P("2001:db8:1::/48");
-	struct prefix bad = P("::/0"), ex = P("203.0.113.9");
+	struct prefix net = test_prefix("203.0.113.0/24"), v6 = test_prefix("2001:db8:1::/48");
+	struct prefix bad = test_prefix("::/0"), ex = test_prefix("203.0.113.9");
 	struct listing l;
-	struct addr a = A("203.0.113.77");
+	struct addr a = test_addr("203.0.113.77");
 
 	assert_int_equal(store_list_add(f->s, &net, T0, STORE_NEVER,
 	    "known backscatterer", "cli:test"), 0);
@@ -524,7 +504,7 @@ static void
 test_audit(void **state)
 {
 	struct fixture *f = *state;
-	struct prefix p = P("192.0.2.0/24");
+	struct prefix p = test_prefix("192.0.2.0/24");
 	struct audit_seen seen = { 0, 0 };
 
 	assert_int_equal(store_list_add(f->s, &p, T0, TTL, "spam run",
@@ -542,8 +522,8 @@ test_batch_is_all_or_nothing(void **state)
 {
 	struct fixture *f = *state;
 	struct store_hit h[2] = {
-		{ .t = T0, .addr = A("8.8.8.8"), .class = HIT_BOUNCE },
-		{ .t = T0, .addr = A("8.8.4.4"), .class = (enum hit_class)42 },
+		{ .t = T0, .addr = test_addr("8.8.8.8"), .class = HIT_BOUNCE },
+		{ .t = T0, .addr = test_addr("8.8.4.4"), .class = (enum hit_class)42 },
 	};
 	struct store_stats st;
 
@@ -570,7 +550,7 @@ static void
 test_transaction_rollback(void **state)
 {
 	struct fixture *f = *state;
-	struct prefix p = P("8.8.8.0/24");
+	struct prefix p = test_prefix("8.8.8.0/24");
 
 	assert_int_equal(store_begin(f->s), 0);
 	assert_int_equal(store_list_add(f->s, &p, T0, TTL, NULL, "t"), 0);
@@ -602,7 +582,7 @@ static void
 test_listing_walk_filters(void **state)
 {
 	struct fixture *f = *state;
-	struct prefix within = P("8.8.0.0/16");
+	struct prefix within = test_prefix("8.8.0.0/16");
 	struct store_filter flt = { .now = T0 + 10 };
 	struct walk w = { 0, "" };
 

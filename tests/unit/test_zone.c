@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -76,36 +78,14 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[160];
 
 	zone_reader_unregister(f->r);
 	zone_free(f->z);
 	store_close(f->s);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
+	if (test_rmdir(f->dir) == -1)
 		return -1;
 	free(f);
 	return 0;
-}
-
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	if (addr_parse(s, strlen(s), &a) == -1)
-		fail_msg("bad test address %s", s);
-	return a;
-}
-
-static struct prefix
-P(const char *s)
-{
-	struct prefix p;
-
-	if (prefix_parse(s, strlen(s), &p) == -1)
-		fail_msg("bad test prefix %s", s);
-	return p;
 }
 
 /* Records a hit; what became of it is returned, not checked. */
@@ -127,7 +107,7 @@ hit_at(struct store *s, const struct addr *a, int64_t t, enum hit_class c)
 static void
 hit(struct store *s, const char *ip, int64_t t, enum hit_class c)
 {
-	struct addr a = A(ip);
+	struct addr a = test_addr(ip);
 	enum store_hit_outcome o = hit_at(s, &a, t, c);
 
 	if (o != STORE_HIT_LISTED && o != STORE_HIT_EXTENDED)
@@ -137,7 +117,7 @@ hit(struct store *s, const char *ip, int64_t t, enum hit_class c)
 static void
 list_add(struct store *s, const char *pfx, int64_t now, int64_t ttl)
 {
-	struct prefix p = P(pfx);
+	struct prefix p = test_prefix(pfx);
 
 	if (store_list_add(s, &p, now, ttl, "test", "unit") == -1)
 		fail_msg("list_add %s: %s", pfx, store_errmsg(s));
@@ -146,7 +126,7 @@ list_add(struct store *s, const char *pfx, int64_t now, int64_t ttl)
 static void
 list_del(struct store *s, const char *pfx, int64_t now)
 {
-	struct prefix p = P(pfx);
+	struct prefix p = test_prefix(pfx);
 
 	assert_int_equal(store_list_del(s, &p, now, "operator", "test",
 	    "unit"), 1);
@@ -185,7 +165,7 @@ serial(struct store *s)
 static int
 zl(struct fixture *f, const char *ip, int64_t now, struct zone_listing *l)
 {
-	struct addr a = A(ip);
+	struct addr a = test_addr(ip);
 	struct zone_listing dummy;
 
 	return zone_lookup(f->r, &a, now, l ? l : &dummy);
@@ -194,7 +174,7 @@ zl(struct fixture *f, const char *ip, int64_t now, struct zone_listing *l)
 static int
 zi(struct fixture *f, const char *pfx)
 {
-	struct prefix p = P(pfx);
+	struct prefix p = test_prefix(pfx);
 
 	return zone_intersects(f->r, &p);
 }
@@ -246,7 +226,7 @@ agree_addr(struct fixture *f, const struct addr *a, int64_t now)
 static void
 agree(struct fixture *f, const char *ip, int64_t now)
 {
-	struct addr a = A(ip);
+	struct addr a = test_addr(ip);
 
 	agree_addr(f, &a, now);
 }
@@ -370,7 +350,7 @@ static void
 test_exclusions(void **state)
 {
 	struct fixture *f = *state;
-	struct prefix ex = P("192.0.2.16/28"), ex6 = P("2001:db8::/64");
+	struct prefix ex = test_prefix("192.0.2.16/28"), ex6 = test_prefix("2001:db8::/64");
 
 	list_add(f->s, "192.0.2.0/24", T0, TTL);
 	hit(f->s, "192.0.2.40", T0, HIT_BOUNCE);
@@ -652,7 +632,7 @@ rnd_addr(uint64_t *rng, struct addr *a)
 	uint8_t v4[4];
 
 	if (r % 8 == 0) {
-		*a = A("2001:db8::");
+		*a = test_addr("2001:db8::");
 		a->b[6] = (uint8_t)(r >> 8) & 3;
 		a->b[14] = (uint8_t)(r >> 24) & 7;
 		a->b[15] = (uint8_t)(r >> 16);
@@ -812,7 +792,7 @@ test_readers_register(void **state)
 	zone_reclaim(f->z);
 	/* idle still sees the zone: it was never quiescent. */
 	{
-		struct addr a = A("192.0.2.2");
+		struct addr a = test_addr("192.0.2.2");
 		struct zone_listing l;
 
 		assert_int_equal(zone_lookup(idle, &a, T0, &l), 1);
@@ -898,7 +878,7 @@ test_concurrent_readers(void **state)
 	assert_int_equal(store_begin(f->s), 0);
 	for (int i = 0; i < CONC_STABLE; i++) {
 		if (i % 4 == 3) {
-			c->stable[i] = A("2001:db8:5::");
+			c->stable[i] = test_addr("2001:db8:5::");
 			c->stable[i].b[14] = (uint8_t)(i >> 8);
 			c->stable[i].b[15] = (uint8_t)i;
 		} else {
@@ -929,12 +909,12 @@ test_concurrent_readers(void **state)
 				    "t", "unit");
 		}
 		/* Exclusions and prefixes around, never over, the stable. */
-		p = P("198.51.110.0/24");
+		p = test_prefix("198.51.110.0/24");
 		if (changes % 2)
 			(void)store_exclude_add(f->s, &p, t, "t", "unit");
 		else
 			(void)store_exclude_del(f->s, &p, t, "t", "unit");
-		p = P("198.51.112.0/22");
+		p = test_prefix("198.51.112.0/22");
 		(void)store_list_add(f->s, &p, t, DAY, "t", "unit");
 		assert_int_equal(store_commit(f->s), 0);
 		changes += follow(f);
