@@ -3,10 +3,11 @@
 # building and running, `deps.sh test` for that plus the test peers.
 set -euo pipefail
 
-build_pkgs=(gcc make cmake pkg-config libsqlite3-dev libinih-dev)
+build_pkgs=(gcc make cmake pkg-config libsqlite3-dev libinih-dev libevent-dev
+	libssl-dev)
 test_pkgs=(libcmocka-dev sqlite3 rbldnsd bind9-dnsutils knot-dnsutils unbound
 	python3 dnsperf clang
-	libclang-rt-14-dev util-linux iproute2)
+	libclang-rt-14-dev util-linux iproute2 swaks postfix)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then
@@ -26,6 +27,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Postfix is a test peer only: "No configuration" keeps the system instance
+# from being set up or started; tests run private instances (postfix -c DIR).
+echo 'postfix postfix/main_mailer_type select No configuration' |
+	debconf-set-selections
 apt_opts=(-y -q -o DPkg::Lock::Timeout=300)
 apt-get "${apt_opts[@]}" update >/dev/null
 apt-get "${apt_opts[@]}" install --no-install-recommends "${missing[@]}" >/dev/null
