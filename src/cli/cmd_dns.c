@@ -66,6 +66,10 @@ dns_zone_from_config(struct cli *c, struct dns_zone *z, const char *zone)
 	if (strcmp(c->cfg.dns.hostmaster, "auto") != 0)
 		snprintf(z->hostmaster, sizeof(z->hostmaster), "%s",
 		    c->cfg.dns.hostmaster);
+	if (dns_zone_prepare(z) == -1) {
+		cli_usage(c, "[dns] ns or hostmaster is not a valid DNS name");
+		return -1;
+	}
 	return 0;
 }
 

@@ -209,9 +209,17 @@ addr_format(const struct addr *a, char *buf, size_t size)
 	int best = -1, bestlen = 0, run, i, j;
 	unsigned int w;
 
+	/* By hand: the DNS server writes one into every TXT answer. */
 	if (addr_is_v4(a)) {
-		snprintf(tmp, sizeof(tmp), "%u.%u.%u.%u", a->b[12], a->b[13],
-		    a->b[14], a->b[15]);
+		for (i = 12; i < 16; i++) {
+			w = a->b[i];
+			if (w >= 100)
+				tmp[off++] = (char)('0' + w / 100);
+			if (w >= 10)
+				tmp[off++] = (char)('0' + w / 10 % 10);
+			tmp[off++] = (char)('0' + w % 10);
+			tmp[off++] = i < 15 ? '.' : '\0';
+		}
 		goto out;
 	}
 	for (i = 0; i < 8; i = j) {

@@ -32,8 +32,7 @@ hitclass_parse(const char *name, enum hit_class *out)
 int
 hitclass_mask_format(unsigned int mask, char *buf, size_t size)
 {
-	size_t off = 0;
-	int n;
+	size_t off = 0, n, sep;
 
 	if (size == 0)
 		return -1;
@@ -43,13 +42,15 @@ hitclass_mask_format(unsigned int mask, char *buf, size_t size)
 	for (unsigned int i = 0; i < HIT_NCLASSES; i++) {
 		if ((mask & HIT_CLASS_BIT(i)) == 0)
 			continue;
-		n = snprintf(buf + off, size - off, "%s%s", off ? ", " : "",
-		    hitclass_names[i]);
-		if (n < 0 || (size_t)n >= size - off) {
+		sep = off ? 2 : 0;
+		n = strlen(hitclass_names[i]);
+		if (sep + n >= size - off) {
 			buf[0] = '\0';
 			return -1;
 		}
-		off += (size_t)n;
+		memcpy(buf + off, ", ", sep);
+		memcpy(buf + off + sep, hitclass_names[i], n + 1);
+		off += sep + n;
 	}
 	return 0;
 }

@@ -60,24 +60,42 @@ txt_append(struct txt_out *o, const char *s, size_t len)
 	o->buf[o->off] = '\0';
 }
 
-/* "YYYY-MM-DD" with withtime 0, "YYYY-MM-DD HH:MM UTC" with withtime 1. */
+/* Writes v as exactly width decimal digits (v fits). */
+static void
+txt_digits(char *p, unsigned int v, int width)
+{
+	while (width-- > 0) {
+		p[width] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/*
+ * "YYYY-MM-DD" with withtime 0, "YYYY-MM-DD HH:MM UTC" with withtime 1.
+ * Written digit by digit: the DNS server renders this for every TXT
+ * answer, and snprintf costs several times the rest of the answer.
+ */
 static int
 txt_date(int64_t t, int withtime, char *buf, size_t size)
 {
+	static const char fmt[] = "0000-00-00 00:00 UTC";
 	struct tm tm;
 	time_t tt = (time_t)t;
-	int n;
+	size_t n = withtime ? sizeof(fmt) - 1 : 10;
 
-	if (gmtime_r(&tt, &tm) == NULL)
+	if (gmtime_r(&tt, &tm) == NULL || tm.tm_year < -1900 ||
+	    tm.tm_year > 9999 - 1900 || n >= size)
 		return -1;
-	if (withtime)
-		n = snprintf(buf, size, "%04d-%02d-%02d %02d:%02d UTC",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min);
-	else
-		n = snprintf(buf, size, "%04d-%02d-%02d", tm.tm_year + 1900,
-		    tm.tm_mon + 1, tm.tm_mday);
-	return n < 0 || (size_t)n >= size ? -1 : 0;
+	memcpy(buf, fmt, n);
+	buf[n] = '\0';
+	txt_digits(buf, (unsigned int)(tm.tm_year + 1900), 4);
+	txt_digits(buf + 5, (unsigned int)tm.tm_mon + 1, 2);
+	txt_digits(buf + 8, (unsigned int)tm.tm_mday, 2);
+	if (withtime) {
+		txt_digits(buf + 11, (unsigned int)tm.tm_hour, 2);
+		txt_digits(buf + 14, (unsigned int)tm.tm_min, 2);
+	}
+	return 0;
 }
 
 /* Writes the text of one variable into val. 0 ok, -1 cannot be shown. */

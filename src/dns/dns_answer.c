@@ -37,8 +37,11 @@
 #define DNS_V4_MAPPED_BITS	96
 
 /* RFC 5782 5: 127.0.0.2 is always listed, 127.0.0.1 never. */
-static const uint8_t	dns_testpoint_listed[4] = { 127, 0, 0, 2 };
-static const uint8_t	dns_testpoint_unlisted[4] = { 127, 0, 0, 1 };
+/* As v4-mapped addresses, which IPv6 names spell ::ffff:7f00:2 and :1. */
+static const struct addr dns_testpoint_listed_addr = { .b = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 2 } };
+static const struct addr dns_testpoint_unlisted_addr = { .b = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1 } };
 
 /* Everything dns_query_parse learns about a message. */
 struct dns_query {
@@ -59,7 +62,7 @@ struct dns_reply {
 	uint32_t		 serial;
 	int64_t			 now;
 	const struct dns_query	*q;
-	struct dns_name		 apex;
+	const struct dns_name	*apex;
 	struct dns_wr		 w;
 	size_t			 limit;		/* response size cap */
 	size_t			 mark;		/* end of the question */
@@ -243,28 +246,17 @@ dns_reply_rcode(struct dns_reply *rp, unsigned int rcode, int with_question)
  * 1035 3.3.13, the primary), RNAME the hostmaster mailbox. 0 ok, -1 when
  * the zone holds a name we cannot write (a configuration bug: SERVFAIL).
  */
-static int
-dns_reply_soa_names(const struct dns_reply *rp, struct dns_name *mname,
-    struct dns_name *rname)
-{
-	if (rp->zone->nns == 0 ||
-	    dns_name_from_text(mname, rp->zone->ns[0].name) == -1 ||
-	    dns_name_from_text(rname, rp->zone->hostmaster) == -1)
-		return -1;
-	return 0;
-}
-
 /* Writes the zone's SOA with the given TTL. 0 ok, -1 bad zone names. */
 static int
 dns_reply_soa(struct dns_reply *rp, uint32_t ttl)
 {
-	struct dns_name mname, rname;
+	const struct dns_zone *z = rp->zone;
 	struct dns_soa soa;
 
-	if (dns_reply_soa_names(rp, &mname, &rname) == -1)
+	if (z->nns == 0 || !z->ns_ok[0] || !z->hostmaster_ok)
 		return -1;
-	soa.mname = &mname;
-	soa.rname = &rname;
+	soa.mname = &z->ns_wire[0];
+	soa.rname = &z->hostmaster_wire;
 	/*
 	 * The journal serial is 64 bits, the SOA's 32: its low bits go on
 	 * increasing in serial arithmetic (RFC 1982) for as long as fewer
@@ -275,7 +267,7 @@ dns_reply_soa(struct dns_reply *rp, uint32_t ttl)
 	soa.retry = rp->zone->retry;
 	soa.expire = rp->zone->expire;
 	soa.minimum = rp->zone->negative_ttl;
-	dns_wr_rr_soa(&rp->w, &rp->apex, ttl, &soa);
+	dns_wr_rr_soa(&rp->w, rp->apex, ttl, &soa);
 	return 0;
 }
 
@@ -306,17 +298,17 @@ static void
 dns_reply_glue(struct dns_reply *rp)
 {
 	const struct dns_ns *ns;
-	struct dns_name name;
+	const struct dns_name *name;
 	size_t i, at;
 
 	for (i = 0; i < rp->zone->nns && i < DNS_NS_MAX; i++) {
 		ns = &rp->zone->ns[i];
-		if (dns_name_from_text(&name, ns->name) == -1 ||
-		    dns_name_below(&name, &rp->apex) <= 0)
+		name = &rp->zone->ns_wire[i];
+		if (!rp->zone->ns_ok[i] || dns_name_below(name, rp->apex) <= 0)
 			continue;
 		if (ns->has_v4) {
 			at = rp->w.off;
-			dns_wr_rr_a(&rp->w, &name, rp->zone->ttl, ns->v4);
+			dns_wr_rr_a(&rp->w, name, rp->zone->ttl, ns->v4);
 			if (rp->w.err) {
 				rp->w.off = at;
 				rp->w.err = 0;
@@ -326,7 +318,7 @@ dns_reply_glue(struct dns_reply *rp)
 		}
 		if (ns->has_v6) {
 			at = rp->w.off;
-			dns_wr_rr_aaaa(&rp->w, &name, rp->zone->ttl, ns->v6);
+			dns_wr_rr_aaaa(&rp->w, name, rp->zone->ttl, ns->v6);
 			if (rp->w.err) {
 				rp->w.off = at;
 				rp->w.err = 0;
@@ -344,7 +336,6 @@ dns_reply_glue(struct dns_reply *rp)
 static size_t
 dns_reply_apex(struct dns_reply *rp)
 {
-	struct dns_name ns;
 	size_t i;
 
 	switch (rp->q->qtype) {
@@ -358,10 +349,11 @@ dns_reply_apex(struct dns_reply *rp)
 		if (rp->zone->nns == 0)
 			return dns_reply_rcode(rp, DNS_RCODE_SERVFAIL, 1);
 		for (i = 0; i < rp->zone->nns && i < DNS_NS_MAX; i++) {
-			if (dns_name_from_text(&ns, rp->zone->ns[i].name) == -1)
+			if (!rp->zone->ns_ok[i])
 				return dns_reply_rcode(rp, DNS_RCODE_SERVFAIL,
 				    1);
-			dns_wr_rr_ns(&rp->w, &rp->apex, rp->zone->ttl, &ns);
+			dns_wr_rr_ns(&rp->w, rp->apex, rp->zone->ttl,
+			    &rp->zone->ns_wire[i]);
 			rp->ancount++;
 		}
 		if (rp->w.err)
@@ -478,18 +470,15 @@ dns_hexval(uint8_t c)
 static int
 dns_prefix_exists(const struct dns_reply *rp, const struct prefix *p)
 {
-	struct addr tp;
-
-	addr_from_v4(&tp, dns_testpoint_listed);
-	if (prefix_contains(p, &tp))
+	if (prefix_contains(p, &dns_testpoint_listed_addr))
 		return 1;
 	return rp->src->intersects(rp->src->arg, p) == 1;
 }
 
 /*
  * What the k labels in front of the apex name. A listing is a full
- * name: 4 decimal labels (RFC 5782 2.1) or 32 nibbles (2.4), read by
- * addr_from_revname, the inverse of what the export writes. Anything
+ * name: 4 decimal labels (RFC 5782 2.1) or 32 nibbles (2.4), read
+ * backwards as addr_from_revname reads what the export writes. Anything
  * shorter that could begin such a name is a partial: 1-3 decimal labels
  * 0..255 without leading zeros name an IPv4 /8, /16 or /24, and 1-31
  * single hex digits an IPv6 prefix of 4 bits a label. A partial exists
@@ -506,13 +495,12 @@ dns_reply_classify(struct dns_reply *rp, size_t k, struct zone_listing *l,
     size_t *nsidx)
 {
 	const struct dns_name *qn = &rp->q->qname;
-	struct dns_name nsname;
 	struct prefix p;
-	struct addr a, tp, unlisted;
-	char text[ADDR_REVNAME_MAX];
+	struct addr a;
 	unsigned int oct[DNS_V4_LABELS];
+	uint8_t v4oct[DNS_V4_LABELS];
 	int nib[DNS_V6_LABELS], v4, v6, d;
-	size_t i, len, tlen = 0;
+	size_t i, len;
 	const uint8_t *s;
 
 	v4 = k <= DNS_V4_LABELS;
@@ -529,45 +517,49 @@ dns_reply_classify(struct dns_reply *rp, size_t k, struct zone_listing *l,
 		if (v4 && addr_parse_dec((const char *)s, len, 3, 255,
 		    &oct[i]) == -1)
 			v4 = 0;
-		/*
-		 * Only digits and hex letters get here, so the text has no
-		 * stray dots; a full name always fits (4 * 3 + 3, 32 + 31).
-		 */
-		if ((v4 || v6) && tlen + len + 1 <= sizeof(text)) {
-			if (i > 0)
-				text[tlen++] = '.';
-			memcpy(text + tlen, s, len);
-			tlen += len;
-		}
 	}
 
+	/*
+	 * A full name is an address: the labels read backwards, as
+	 * addr_from_revname reads them, built here from the values already
+	 * parsed rather than from text once more.
+	 */
 	if ((k == DNS_V4_LABELS && v4) || (k == DNS_V6_LABELS && v6)) {
-		if (addr_from_revname(text, tlen, &a) == 0) {
-			addr_from_v4(&tp, dns_testpoint_listed);
-			addr_from_v4(&unlisted, dns_testpoint_unlisted);
-			if (addr_cmp(&a, &tp) == 0)
-				return DNS_NODE_TESTPOINT;
-			/*
-			 * Expiry is the source's rule (now < expires); we
-			 * check it again, since a stale "listed" is the one
-			 * answer a blocklist must never give.
-			 */
-			if (addr_cmp(&a, &unlisted) != 0 &&
-			    rp->src->lookup(rp->src->arg, &a, rp->now, l) ==
-			    1 && rp->now < l->expires)
-				return DNS_NODE_LISTED;
+		if (k == DNS_V4_LABELS) {
+			for (i = 0; i < DNS_V4_LABELS; i++)
+				v4oct[i] = (uint8_t)oct[DNS_V4_LABELS - 1 - i];
+			addr_from_v4(&a, v4oct);
+		} else {
+			memset(&a, 0, sizeof(a));
+			for (i = 0; i < DNS_V6_LABELS; i++) {
+				d = nib[DNS_V6_LABELS - 1 - i];
+				a.b[i / 2] |= (uint8_t)(i % 2 == 0 ? d << 4 : d);
+			}
 		}
+		if (addr_cmp(&a, &dns_testpoint_listed_addr) == 0)
+			return DNS_NODE_TESTPOINT;
+		/*
+		 * Expiry is the source's rule (now < expires); we check it
+		 * again, since a stale "listed" is the one answer a
+		 * blocklist must never give.
+		 */
+		if (addr_cmp(&a, &dns_testpoint_unlisted_addr) != 0 &&
+		    rp->src->lookup(rp->src->arg, &a, rp->now, l) == 1 &&
+		    rp->now < l->expires)
+			return DNS_NODE_LISTED;
 	}
 
 	/* Name servers under the apex are few: compare each. */
 	for (i = 0; i < rp->zone->nns && i < DNS_NS_MAX; i++) {
-		if (dns_name_from_text(&nsname, rp->zone->ns[i].name) == -1)
+		const struct dns_name *nsname = &rp->zone->ns_wire[i];
+
+		if (!rp->zone->ns_ok[i])
 			continue;
-		if (dns_name_equal(&nsname, qn)) {
+		if (dns_name_equal(nsname, qn)) {
 			*nsidx = i;
 			return DNS_NODE_NSHOST;
 		}
-		if (dns_name_below(&nsname, qn) > 0)
+		if (dns_name_below(nsname, qn) > 0)
 			return DNS_NODE_ENT;
 	}
 
@@ -715,9 +707,10 @@ dns_answer(const struct dns_zone *zone, const struct dns_source *src,
 	default:
 		break;
 	}
-	if (dns_name_from_text(&rp.apex, zone->name) == -1)
+	if (!zone->apex_ok)
 		return dns_reply_rcode(&rp, DNS_RCODE_SERVFAIL, 1);
-	if ((k = dns_name_below(&q.qname, &rp.apex)) < 0)
+	rp.apex = &zone->apex_wire;
+	if ((k = dns_name_below(&q.qname, rp.apex)) < 0)
 		return dns_reply_rcode(&rp, DNS_RCODE_REFUSED, 1);
 	return dns_reply_zone(&rp, (size_t)k);
 }
@@ -825,5 +818,25 @@ dns_zone_init(struct dns_zone *z, const char *name, char *err, size_t errlen)
 	z->refresh = DNS_DEFAULT_REFRESH;
 	z->retry = DNS_DEFAULT_RETRY;
 	z->expire = DNS_DEFAULT_EXPIRE;
-	return 0;
+	return dns_zone_prepare(z);
+}
+
+int
+dns_zone_prepare(struct dns_zone *z)
+{
+	size_t i;
+	int rc = 0;
+
+	z->apex_ok = dns_name_from_text(&z->apex_wire, z->name) == 0;
+	z->hostmaster_ok = dns_name_from_text(&z->hostmaster_wire,
+	    z->hostmaster) == 0;
+	if (!z->apex_ok || !z->hostmaster_ok)
+		rc = -1;
+	for (i = 0; i < DNS_NS_MAX; i++) {
+		z->ns_ok[i] = i < z->nns &&
+		    dns_name_from_text(&z->ns_wire[i], z->ns[i].name) == 0;
+		if (i < z->nns && !z->ns_ok[i])
+			rc = -1;
+	}
+	return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/addr.h"
+#include "dns/dns_wire.h"
 #include "zone/zone.h"
 
 /* RFC 1035 4.2.1; larger answers over UDP need EDNS0 (RFC 6891). */
@@ -48,6 +49,18 @@ struct dns_zone {
 	size_t		 nns;		/* at least 1 */
 	char		 hostmaster[256]; /* SOA RNAME as a name */
 	uint32_t	 refresh, retry, expire;	/* SOA timers */
+
+	/*
+	 * The names above in wire form, made once by dns_zone_prepare() so
+	 * that no query pays for parsing text: *_ok is 0 for a name that
+	 * does not parse (answered as the text name always was: SERVFAIL
+	 * where it is needed, skipped where it is not).
+	 */
+	struct dns_name	 apex_wire;
+	struct dns_name	 ns_wire[DNS_NS_MAX];
+	struct dns_name	 hostmaster_wire;
+	uint8_t		 apex_ok, hostmaster_ok;
+	uint8_t		 ns_ok[DNS_NS_MAX];
 };
 
 /*
@@ -83,5 +96,12 @@ size_t	 dns_answer(const struct dns_zone *, const struct dns_source *,
  */
 int	 dns_zone_init(struct dns_zone *, const char *name, char *err,
 	    size_t errlen);
+
+/*
+ * Makes the wire forms of the zone's names. dns_zone_init calls it; call
+ * it again after changing name, ns[] or hostmaster. 0 when every name
+ * parses, -1 otherwise (the zone still answers, see above).
+ */
+int	 dns_zone_prepare(struct dns_zone *);
 
 #endif

@@ -19,6 +19,11 @@
 #include "dns/dns_server.h"
 #include "zone/zone.h"
 
+/*
+ * Batches read from one socket before the worker polls again; at 32
+ * datagrams a batch that is about a millisecond of full load.
+ */
+#define DNS_DRAIN_ROUNDS	8
 /* Datagrams per recvmmsg/sendmmsg call: amortises the syscall. */
 #define DNS_BATCH		64
 /* A worker wakes this often when idle, to stay quiescent for the updater. */
@@ -154,6 +159,82 @@ struct dns_worker {
 	pthread_t		 thread;
 };
 
+/* One worker's batch: the messages of a recvmmsg and their answers. */
+struct dns_udp_batch {
+	struct mmsghdr		 in[DNS_BATCH], out[DNS_BATCH];
+	struct iovec		 iin[DNS_BATCH], iout[DNS_BATCH];
+	struct sockaddr_storage	 peer[DNS_BATCH];
+	uint8_t			 inbuf[DNS_BATCH][DNS_EDNS_UDP_MAX + 512];
+	uint8_t			 outbuf[DNS_BATCH][DNS_EDNS_UDP_MAX];
+};
+
+/* The receive side never changes but for the lengths the kernel writes. */
+static void
+dns_udp_batch_init(struct dns_udp_batch *b)
+{
+	for (size_t i = 0; i < DNS_BATCH; i++) {
+		b->iin[i].iov_base = b->inbuf[i];
+		b->iin[i].iov_len = sizeof(b->inbuf[i]);
+		memset(&b->in[i].msg_hdr, 0, sizeof(b->in[i].msg_hdr));
+		b->in[i].msg_hdr.msg_name = &b->peer[i];
+		b->in[i].msg_hdr.msg_namelen = sizeof(b->peer[i]);
+		b->in[i].msg_hdr.msg_iov = &b->iin[i];
+		b->in[i].msg_hdr.msg_iovlen = 1;
+	}
+}
+
+/*
+ * Reads one batch from fd without waiting, answers it and sends the
+ * answers in one sendmmsg. Returns the number of datagrams read, 0 when
+ * there were none.
+ */
+static int
+dns_udp_batch_serve(struct dns_server *srv, const struct dns_source *src,
+    struct dns_udp_batch *b, int fd)
+{
+	const struct dns_server_config *cfg = srv->cfg;
+	uint64_t serial;
+	int64_t now;
+	size_t i, rlen;
+	int got, nout = 0, sent;
+
+	got = recvmmsg(fd, b->in, DNS_BATCH, MSG_DONTWAIT, NULL);
+	if (got <= 0)
+		return 0;
+	now = dns_wall();
+	serial = zone_serial(srv->zone);
+	for (i = 0; i < (size_t)got; i++) {
+		struct msghdr *h = &b->in[i].msg_hdr;
+		socklen_t namelen = h->msg_namelen;
+
+		h->msg_namelen = sizeof(b->peer[i]);
+		/* A truncated datagram is not a query we read whole. */
+		if (h->msg_flags & MSG_TRUNC)
+			continue;
+		rlen = dns_answer(&cfg->zone, src, serial, now, b->inbuf[i],
+		    b->in[i].msg_len, b->outbuf[nout],
+		    sizeof(b->outbuf[nout]), 0);
+		if (rlen == 0)
+			continue;
+		b->iout[nout].iov_base = b->outbuf[nout];
+		b->iout[nout].iov_len = rlen;
+		memset(&b->out[nout].msg_hdr, 0, sizeof(b->out[nout].msg_hdr));
+		b->out[nout].msg_hdr.msg_name = &b->peer[i];
+		b->out[nout].msg_hdr.msg_namelen = namelen;
+		b->out[nout].msg_hdr.msg_iov = &b->iout[nout];
+		b->out[nout].msg_hdr.msg_iovlen = 1;
+		nout++;
+	}
+	for (int off = 0; off < nout; off += sent) {
+		sent = sendmmsg(fd, b->out + off, (unsigned int)(nout - off),
+		    MSG_DONTWAIT);
+		/* A full socket buffer drops, as UDP may. */
+		if (sent <= 0)
+			break;
+	}
+	return got;
+}
+
 /*
  * One UDP worker: a socket per listen address (SO_REUSEPORT), batches of
  * up to DNS_BATCH datagrams in and out per system call. The zone is read
@@ -165,21 +246,19 @@ dns_udp_worker(void *arg)
 	struct dns_worker *w = arg;
 	struct dns_server *srv = w->srv;
 	const struct dns_server_config *cfg = srv->cfg;
-	static _Thread_local uint8_t inbuf[DNS_BATCH][DNS_EDNS_UDP_MAX + 512];
-	static _Thread_local uint8_t outbuf[DNS_BATCH][DNS_EDNS_UDP_MAX];
-	struct mmsghdr in[DNS_BATCH], out[DNS_BATCH];
-	struct iovec iin[DNS_BATCH], iout[DNS_BATCH];
-	struct sockaddr_storage peer[DNS_BATCH];
 	struct pollfd pfd[DNS_LISTEN_MAX + 1];
+	struct dns_udp_batch *b;
 	struct zone_reader *zr;
 	struct dns_source src;
-	size_t n, i;
-	int got, nout, sent;
+	size_t n;
 
-	if ((zr = zone_reader_register(srv->zone)) == NULL) {
+	if ((b = malloc(sizeof(*b))) == NULL ||
+	    (zr = zone_reader_register(srv->zone)) == NULL) {
 		log_warnx("dns: worker %d: out of memory", w->index);
+		free(b);
 		return NULL;
 	}
+	dns_udp_batch_init(b);
 	src.lookup = dns_src_lookup;
 	src.intersects = dns_src_intersects;
 	src.arg = zr;
@@ -199,54 +278,24 @@ dns_udp_worker(void *arg)
 		for (n = 0; n < cfg->nlisten; n++) {
 			if ((pfd[n].revents & POLLIN) == 0)
 				continue;
-			for (i = 0; i < DNS_BATCH; i++) {
-				iin[i].iov_base = inbuf[i];
-				iin[i].iov_len = sizeof(inbuf[i]);
-				memset(&in[i].msg_hdr, 0, sizeof(in[i].msg_hdr));
-				in[i].msg_hdr.msg_name = &peer[i];
-				in[i].msg_hdr.msg_namelen = sizeof(peer[i]);
-				in[i].msg_hdr.msg_iov = &iin[i];
-				in[i].msg_hdr.msg_iovlen = 1;
-			}
-			got = recvmmsg(pfd[n].fd, in, DNS_BATCH, MSG_DONTWAIT,
-			    NULL);
-			if (got <= 0)
-				continue;
-			int64_t now = dns_wall();
-			uint64_t serial = zone_serial(srv->zone);
-			nout = 0;
-			for (i = 0; i < (size_t)got; i++) {
-				size_t rlen;
-
-				/* A truncated datagram is not a query we read whole. */
-				if (in[i].msg_hdr.msg_flags & MSG_TRUNC)
-					continue;
-				rlen = dns_answer(&cfg->zone, &src, serial, now,
-				    inbuf[i], in[i].msg_len, outbuf[nout],
-				    sizeof(outbuf[nout]), 0);
-				if (rlen == 0)
-					continue;
-				iout[nout].iov_base = outbuf[nout];
-				iout[nout].iov_len = rlen;
-				memset(&out[nout].msg_hdr, 0,
-				    sizeof(out[nout].msg_hdr));
-				out[nout].msg_hdr.msg_name = &peer[i];
-				out[nout].msg_hdr.msg_namelen =
-				    in[i].msg_hdr.msg_namelen;
-				out[nout].msg_hdr.msg_iov = &iout[nout];
-				out[nout].msg_hdr.msg_iovlen = 1;
-				nout++;
-			}
-			for (int off = 0; off < nout; off += sent) {
-				sent = sendmmsg(pfd[n].fd, out + off,
-				    (unsigned int)(nout - off), MSG_DONTWAIT);
-				/* A full socket buffer drops, as UDP may. */
-				if (sent <= 0)
+			/*
+			 * Under load, read again at once rather than poll
+			 * first: a poll per batch is a system call for
+			 * nothing while datagrams keep coming. The bound
+			 * gives the other sockets, the stop pipe and the
+			 * quiescent point their turn.
+			 */
+			for (int round = 0; round < DNS_DRAIN_ROUNDS &&
+			    !dns_stop_signal; round++) {
+				if (dns_udp_batch_serve(srv, &src, b,
+				    pfd[n].fd) == 0)
 					break;
+				zone_reader_quiescent(zr);
 			}
 		}
 	}
 	zone_reader_unregister(zr);
+	free(b);
 	return NULL;
 }
 

@@ -112,6 +112,8 @@ fuzz_setup(void)
 		fuzz_zone.ns[i].v6[15] = (uint8_t)i;
 	}
 	fuzz_zone.nns = DNS_NS_MAX;
+	if (dns_zone_prepare(&fuzz_zone) != 0)
+		abort();
 	fuzz_ready = 1;
 }
 

@@ -995,6 +995,7 @@ test_truncation(void **state)
 		test_zone.ns[i].has_v4 = 1;
 	}
 	test_zone.nns = DNS_NS_MAX;
+	assert_int_equal(dns_zone_prepare(&test_zone), 0);
 	memset(&t, 0, sizeof(t));
 	t.name = T_ZONE;
 	t.qtype = DNS_TYPE_NS;
@@ -1039,6 +1040,7 @@ test_truncation(void **state)
 	for (int i = 0; i < DNS_NS_MAX; i++)
 		snprintf(test_zone.ns[i].name, sizeof(test_zone.ns[i].name),
 		    "ns%d.a-long-name-for-a-name-server-host.%s", i, T_ZONE);
+	assert_int_equal(dns_zone_prepare(&test_zone), 0);
 	n = ask(&t, T_NOW, 0, &r);
 	assert_false(r.flags & DNS_FLAG_TC);
 	assert_int_equal(r.an, DNS_NS_MAX);
@@ -1190,16 +1192,19 @@ test_bad_zone(void **state)
 	t.name = "1.0.0.127" Z;
 	t.qtype = DNS_TYPE_A;
 	test_zone.nns = 0;
+	(void)dns_zone_prepare(&test_zone);
 	(void)ask(&t, T_NOW, 0, &r);
 	assert_int_equal(r.rcode, SERVFAIL);
 	assert_false(r.flags & DNS_FLAG_AA);
 	test_zone = saved;
 	strcpy(test_zone.hostmaster, "a..b");
+	assert_int_equal(dns_zone_prepare(&test_zone), -1);
 	(void)ask(&t, T_NOW, 0, &r);
 	assert_int_equal(r.rcode, SERVFAIL);
 	test_zone = saved;
 	/* A listed answer needs no SOA. */
 	strcpy(test_zone.hostmaster, "a..b");
+	(void)dns_zone_prepare(&test_zone);
 	t.name = "2.0.0.127" Z;
 	(void)ask(&t, T_NOW, 0, &r);
 	assert_int_equal(r.rcode, NOERR);
