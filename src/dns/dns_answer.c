@@ -69,6 +69,7 @@ struct dns_reply {
 	uint16_t		 flags;		/* QR opcode AA TC RD RCODE */
 	uint16_t		 qdcount, ancount, nscount, arcount;
 	int			 edns;		/* send an OPT */
+	int			 refused;	/* DNS_ANSWER_REFUSED */
 	uint8_t			 ext_rcode;
 };
 
@@ -78,6 +79,7 @@ enum dns_node {
 	DNS_NODE_ENT,		/* an empty non-terminal: NODATA */
 	DNS_NODE_LISTED,	/* a listing: A and TXT */
 	DNS_NODE_TESTPOINT,	/* 127.0.0.2 (RFC 5782 5) */
+	DNS_NODE_REFUSED,	/* any address, asked by a refused client */
 	DNS_NODE_NSHOST,	/* one of the zone's name servers */
 };
 
@@ -421,7 +423,9 @@ dns_reply_render_txt(const struct dns_reply *rp,
 }
 
 /*
- * A listed name (or the listed test point) holds an A and a TXT. Each
+ * A listed name holds an A and a TXT; so do the listed test point and,
+ * for a refused client, every address, with fixed_txt as the TXT (l is
+ * NULL then). Each
  * query gets the RRset it asked for; ANY gets the A alone (RFC 8482
  * 4.2: the A is what DNSBL clients use). When the TXT cannot be
  * rendered the name holds the A only, so TXT is NODATA: better no
@@ -429,8 +433,10 @@ dns_reply_render_txt(const struct dns_reply *rp,
  * outage.
  */
 static size_t
-dns_reply_listed(struct dns_reply *rp, const struct zone_listing *l)
+dns_reply_listed(struct dns_reply *rp, const struct zone_listing *l,
+    const char *fixed_txt)
 {
+	static const uint8_t refused[4] = { 127, 255, 255, 254 };
 	const struct dns_name *qn = &rp->q->qname;
 	char txt[TXT_MAX + 1];
 	const char *s;
@@ -438,12 +444,13 @@ dns_reply_listed(struct dns_reply *rp, const struct zone_listing *l)
 	switch (rp->q->qtype) {
 	case DNS_TYPE_A:
 	case DNS_TYPE_ANY:
-		dns_wr_rr_a(&rp->w, qn, rp->zone->ttl, rp->zone->answer);
+		dns_wr_rr_a(&rp->w, qn, rp->zone->ttl,
+		    rp->refused ? refused : rp->zone->answer);
 		rp->ancount = 1;
 		return dns_reply_end(rp);
 	case DNS_TYPE_TXT:
 		if (l == NULL)
-			s = DNS_TESTPOINT_TXT;
+			s = fixed_txt;
 		else if (dns_reply_render_txt(rp, l, txt, sizeof(txt)) == 0)
 			s = txt;
 		else
@@ -536,6 +543,8 @@ dns_reply_classify(struct dns_reply *rp, size_t k, struct zone_listing *l,
 				a.b[i / 2] |= (uint8_t)(i % 2 == 0 ? d << 4 : d);
 			}
 		}
+		if (rp->refused)
+			return DNS_NODE_REFUSED;
 		if (addr_cmp(&a, &dns_testpoint_listed_addr) == 0)
 			return DNS_NODE_TESTPOINT;
 		/*
@@ -600,9 +609,11 @@ dns_reply_zone(struct dns_reply *rp, size_t k)
 		return dns_reply_apex(rp);
 	switch (dns_reply_classify(rp, k, &l, &nsidx)) {
 	case DNS_NODE_LISTED:
-		return dns_reply_listed(rp, &l);
+		return dns_reply_listed(rp, &l, NULL);
 	case DNS_NODE_TESTPOINT:
-		return dns_reply_listed(rp, NULL);
+		return dns_reply_listed(rp, NULL, DNS_TESTPOINT_TXT);
+	case DNS_NODE_REFUSED:
+		return dns_reply_listed(rp, NULL, DNS_REFUSED_TXT);
 	case DNS_NODE_NSHOST:
 		return dns_reply_nshost(rp, &rp->zone->ns[nsidx]);
 	case DNS_NODE_ENT:
@@ -625,7 +636,7 @@ dns_reply_zone(struct dns_reply *rp, size_t k)
 size_t
 dns_answer(const struct dns_zone *zone, const struct dns_source *src,
     uint64_t serial, int64_t now, const uint8_t *query, size_t qlen,
-    uint8_t *out, size_t outmax, int tcp)
+    uint8_t *out, size_t outmax, int flags)
 {
 	struct dns_reply rp;
 	struct dns_query q;
@@ -662,7 +673,8 @@ dns_answer(const struct dns_zone *zone, const struct dns_source *src,
 	 * past DNS_EDNS_UDP_MAX over UDP, to avoid fragments. TCP takes
 	 * whole messages (RFC 7766 8), and the size field means nothing.
 	 */
-	if (tcp)
+	rp.refused = (flags & DNS_ANSWER_REFUSED) != 0;
+	if (flags & DNS_ANSWER_TCP)
 		rp.limit = DNS_TCP_MAX;
 	else if (rp.edns)
 		rp.limit = q.udpsize < DNS_UDP_PLAIN_MAX ? DNS_UDP_PLAIN_MAX :

@@ -15,8 +15,21 @@
 #define DNS_EDNS_UDP_MAX	1232
 /* RFC 1035 2.3.4 and RFC 7766: the largest message over TCP. */
 #define DNS_TCP_MAX		65535
-/* Answer for refused or over-quota clients; never used for a listing. */
+/*
+ * The answer for clients the operator refuses (dns.refuse: an open
+ * resolver that forwards the world's queries, a client over its quota):
+ * every address under the zone gets this A and DNS_REFUSED_TXT, so
+ * that its admin sees why instead of "not listed". The config never
+ * lets a listing use it.
+ */
 #define DNS_REFUSED_ANSWER	"127.255.255.254"
+#define DNS_REFUSED_TXT		"Query refused: this list does not answer " \
+				"your DNS resolver; query from your own " \
+				"resolver, not a public one"
+
+/* dns_answer flags. */
+#define DNS_ANSWER_TCP		0x1	/* came over TCP: no size limit */
+#define DNS_ANSWER_REFUSED	0x2	/* the client is refused */
 #define DNS_NS_MAX		8
 
 /* Where answers come from: the zone in the server, a table in tests. */
@@ -65,10 +78,12 @@ struct dns_zone {
 
 /*
  * Builds the response to one DNS message of qlen bytes into out (outmax
- * bytes, at least DNS_UDP_PLAIN_MAX). tcp selects the size limit: over UDP
- * the client's EDNS0 size (capped at DNS_EDNS_UDP_MAX) or 512; when the
- * answer does not fit it is sent with TC and no records (RFC 2181 9).
- * serial is the SOA serial; now decides expiry.
+ * bytes, at least DNS_UDP_PLAIN_MAX). DNS_ANSWER_TCP in flags selects the
+ * size limit: over UDP the client's EDNS0 size (capped at
+ * DNS_EDNS_UDP_MAX) or 512; when the answer does not fit it is sent with
+ * TC and no records (RFC 2181 9). With DNS_ANSWER_REFUSED every full
+ * address name (test points too) gets DNS_REFUSED_ANSWER instead of its
+ * data. serial is the SOA serial; now decides expiry.
  *
  * Policy (RFC 1034/1035, 2308, 5782, 6891, 7766, 8020, 8482, 3225):
  * listed d.c.b.a.ZONE or 32-nibble IPv6 names: A answer and TXT (template);
@@ -88,7 +103,7 @@ struct dns_zone {
  */
 size_t	 dns_answer(const struct dns_zone *, const struct dns_source *,
 	    uint64_t serial, int64_t now, const uint8_t *query, size_t qlen,
-	    uint8_t *out, size_t outmax, int tcp);
+	    uint8_t *out, size_t outmax, int flags);
 
 /*
  * Fills the zone's fixed data with checks: name a valid DNS name, at least

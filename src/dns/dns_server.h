@@ -11,6 +11,8 @@
 
 #define DNS_LISTEN_MAX		16
 #define DNS_THREADS_MAX		64
+/* Refused client prefixes: a short list, tried one by one per query. */
+#define DNS_REFUSE_MAX		64
 
 struct dns_server_config {
 	struct sockaddr_storage	 listen[DNS_LISTEN_MAX];
@@ -20,6 +22,9 @@ struct dns_server_config {
 	int64_t			 poll_ms;	/* journal poll interval */
 	int64_t			 tcp_idle_ms;	/* RFC 7766 6.2.3 */
 	int			 tcp_max;	/* concurrent TCP connections */
+	/* Clients answered DNS_REFUSED_ANSWER (dns.refuse). */
+	struct prefix		 refuse[DNS_REFUSE_MAX];
+	size_t			 nrefuse;
 	struct dns_zone		 zone;
 	struct store_config	 store;
 };
