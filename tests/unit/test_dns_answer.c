@@ -1135,6 +1135,70 @@ test_testpoints(void **state)
 	setup_source(test_listings, TEST_NLISTINGS);
 }
 
+/*
+ * A refused client gets 127.255.255.254 and a TXT saying why for every
+ * address, listed, unlisted or test point, and nothing else changes:
+ * the apex, partial names and names outside the zone answer as always.
+ */
+static void
+test_refused_client(void **state)
+{
+	static const uint8_t refused[4] = { 127, 255, 255, 254 };
+	static const char *const addresses[] = {
+		"5.2.0.192" Z,			/* listed */
+		"9.9.9.198" Z,			/* not listed */
+		"2.0.0.127" Z,			/* test points */
+		"1.0.0.127" Z,
+		"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+		    "8.b.d.0.1.0.0.2" Z,	/* 2001:db8::1, 32 nibbles */
+	};
+	struct tresp r;
+	struct tq t;
+	size_t i;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < sizeof(addresses) / sizeof(addresses[0]); i++) {
+		t.name = addresses[i];
+		t.qtype = DNS_TYPE_A;
+		(void)ask(&t, T_NOW, DNS_ANSWER_REFUSED, &r);
+		assert_int_equal(r.rcode, NOERR);
+		assert_int_equal(r.an, 1);
+		assert_int_equal(r.rr[0].type, DNS_TYPE_A);
+		assert_int_equal(r.rr[0].rdlen, 4);
+		assert_memory_equal(r.b + r.rr[0].rdata, refused, 4);
+		t.qtype = DNS_TYPE_TXT;
+		(void)ask(&t, T_NOW, DNS_ANSWER_REFUSED, &r);
+		assert_int_equal(r.an, 1);
+		assert_int_equal(r.rr[0].type, DNS_TYPE_TXT);
+		assert_int_equal(r.b[r.rr[0].rdata], strlen(DNS_REFUSED_TXT));
+		assert_memory_equal(r.b + r.rr[0].rdata + 1, DNS_REFUSED_TXT,
+		    strlen(DNS_REFUSED_TXT));
+	}
+	/* Not refused: the unlisted address is NXDOMAIN as ever. */
+	t.name = "9.9.9.198" Z;
+	t.qtype = DNS_TYPE_A;
+	(void)ask(&t, T_NOW, 0, &r);
+	assert_int_equal(r.rcode, NXDOMAIN);
+
+	t.name = T_ZONE;
+	t.qtype = DNS_TYPE_SOA;
+	(void)ask(&t, T_NOW, DNS_ANSWER_REFUSED, &r);
+	assert_int_equal(r.an, 1);
+	assert_int_equal(r.rr[0].type, DNS_TYPE_SOA);
+	t.name = "2.0.192" Z;		/* an empty non-terminal */
+	t.qtype = DNS_TYPE_A;
+	(void)ask(&t, T_NOW, DNS_ANSWER_REFUSED, &r);
+	assert_int_equal(r.rcode, NOERR);
+	assert_int_equal(r.an, 0);
+	t.name = "7.7.198" Z;
+	(void)ask(&t, T_NOW, DNS_ANSWER_REFUSED, &r);
+	assert_int_equal(r.rcode, NXDOMAIN);
+	t.name = "1.0.0.127.example.net";
+	(void)ask(&t, T_NOW, DNS_ANSWER_REFUSED, &r);
+	assert_int_equal(r.rcode, DNS_RCODE_REFUSED);
+}
+
 /* A TXT that cannot be rendered leaves the A alone: TXT is NODATA. */
 static void
 test_txt_failure(void **state)
@@ -1554,6 +1618,7 @@ main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_testpoints),
+		cmocka_unit_test(test_refused_client),
 		cmocka_unit_test(test_txt_failure),
 		cmocka_unit_test(test_bad_zone),
 		cmocka_unit_test(test_bad_args),
