@@ -727,6 +727,50 @@ dns_answer(const struct dns_zone *zone, const struct dns_source *src,
 	return dns_reply_zone(&rp, (size_t)k);
 }
 
+int
+dns_query_addr(const struct dns_zone *zone, const uint8_t *query,
+    size_t qlen, struct addr *out)
+{
+	struct dns_header hdr;
+	struct dns_name qn;
+	struct dns_rd r;
+	unsigned int oct;
+	uint8_t v4[DNS_V4_LABELS];
+	size_t i, len;
+	int k, d;
+
+	if (!zone->apex_ok || qlen < DNS_HEADER_LEN)
+		return 0;
+	dns_rd_init(&r, query, qlen);
+	(void)dns_header_read(&r, &hdr);
+	if (hdr.qdcount == 0 || dns_name_read(&r, &qn) == -1)
+		return 0;
+	k = dns_name_below(&qn, &zone->apex_wire);
+	if (k == DNS_V4_LABELS) {
+		for (i = 0; i < DNS_V4_LABELS; i++) {
+			len = qn.lower[qn.label[i]];
+			if (addr_parse_dec((const char *)qn.lower +
+			    qn.label[i] + 1, len, 3, 255, &oct) == -1)
+				return 0;
+			v4[DNS_V4_LABELS - 1 - i] = (uint8_t)oct;
+		}
+		addr_from_v4(out, v4);
+		return 1;
+	}
+	if (k == DNS_V6_LABELS) {
+		memset(out, 0, sizeof(*out));
+		for (i = 0; i < DNS_V6_LABELS; i++) {
+			if (qn.lower[qn.label[i]] != 1 ||
+			    (d = dns_hexval(qn.lower[qn.label[i] + 1])) == -1)
+				return 0;
+			out->b[(DNS_V6_LABELS - 1 - i) / 2] |= (uint8_t)
+			    ((DNS_V6_LABELS - 1 - i) % 2 == 0 ? d << 4 : d);
+		}
+		return 1;
+	}
+	return 0;
+}
+
 /* RFC 1123 2.1 host names: letters, digits, inner hyphens. */
 static int
 dns_zone_check_name(const char *s, size_t len)

@@ -106,6 +106,14 @@ size_t	 dns_answer(const struct dns_zone *, const struct dns_source *,
 	    uint8_t *out, size_t outmax, int flags);
 
 /*
+ * The address a query asks about, when its first question is a full
+ * address name under the zone (4 decimal or 32 hex labels): 1 and *out,
+ * else 0. A cheap look ahead, for prefetching; dns_answer decides.
+ */
+int	 dns_query_addr(const struct dns_zone *, const uint8_t *query,
+	    size_t qlen, struct addr *out);
+
+/*
  * Fills the zone's fixed data with checks: name a valid DNS name, at least
  * one NS. 0 ok, -1 with err.
  */

@@ -398,6 +398,33 @@ zone_lookup(struct zone_reader *r, const struct addr *a, int64_t now,
 	return 0;
 }
 
+void
+zone_prefetch(struct zone_reader *r, const struct addr *a, int stage)
+{
+	const struct zone_version *v;
+	const struct zone_base *b;
+	uint32_t k, lo, hi;
+
+	v = atomic_load_explicit(&r->z->cur, memory_order_acquire);
+	b = v->base;
+	if (b == NULL || b->v4n == 0 || !zone_is_v4(a))
+		return;
+	k = zone_v4_key(a);
+	if (stage == 0) {
+		__builtin_prefetch(&b->v4idx[k >> 16]);
+		return;
+	}
+	lo = b->v4idx[k >> 16];
+	hi = b->v4idx[(k >> 16) + 1];
+	if (lo == hi)
+		return;
+	/* A bucket holds ~15 keys at a million: one or two lines each. */
+	__builtin_prefetch(&b->v4lo[lo]);
+	__builtin_prefetch(&b->v4lo[hi - 1]);
+	__builtin_prefetch(&b->v4info[lo + (hi - lo) / 2]);
+	__builtin_prefetch(&b->v4cls[lo]);
+}
+
 /*
  * The compact listings with addresses in [first, last]. The v4-mapped
  * range is contiguous in address order, so [first, last] is clipped to

@@ -87,6 +87,17 @@ int		 zone_lookup(struct zone_reader *, const struct addr *,
 		    int64_t now, struct zone_listing *out);
 
 /*
+ * A hint that zone_lookup(a) comes soon, for a server that answers a
+ * batch of queries: stage 0 fetches the IPv4 bucket index of a into the
+ * cache, stage 1 (called once stage 0 ran for the whole batch, so that
+ * the index has arrived) the bucket's keys and times. The misses of a
+ * batch then overlap instead of following one another. Reads nothing
+ * else and changes nothing; any address is fine.
+ */
+void		 zone_prefetch(struct zone_reader *, const struct addr *a,
+		    int stage);
+
+/*
  * Does any listing (active or not: a false "yes" only costs a resolver
  * some caching, a false "no" hides listings, RFC 8020) intersect p, that
  * is lie inside p or cover it? The DNS server answers an empty

@@ -15,6 +15,7 @@
 #include "dns/dns_wire.h"
 #include "store/store.h"
 #include "zone/zone.h"
+#include "testutil.h"
 
 /* 2026-01-02 03:04:05 UTC. */
 #define T_NOW		1767323045LL
@@ -1199,6 +1200,54 @@ test_refused_client(void **state)
 	assert_int_equal(r.rcode, DNS_RCODE_REFUSED);
 }
 
+/* The look ahead finds full address names under the zone, and only them. */
+static void
+test_query_addr(void **state)
+{
+	static const struct {
+		const char	*name;
+		int		 found;
+		const char	*addr;
+	} cases[] = {
+		{ "5.2.0.192" Z, 1, "192.0.2.5" },
+		{ "5.2.0.192" ".BL.Example.ORG", 1, "192.0.2.5" },
+		{ "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+		    "8.B.D.0.1.0.0.2" Z, 1, "2001:db8::1" },
+		{ "2.0.192" Z, 0, NULL },		/* partial */
+		{ "5.2.0.256" Z, 0, NULL },		/* not an octet */
+		{ "05.2.0.192" Z, 0, NULL },		/* leading zero */
+		{ "x.5.2.0.192" Z, 0, NULL },		/* 5 labels */
+		{ "5.2.0.192.example.net", 0, NULL },	/* outside */
+		{ T_ZONE, 0, NULL },			/* apex */
+		{ "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+		    "8.g.d.0.1.0.0.2" Z, 0, NULL },	/* not hex */
+	};
+	struct addr got;
+	struct tq t;
+	size_t i, qlen;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	t.qtype = DNS_TYPE_A;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		t.name = cases[i].name;
+		qlen = tq_build(&t, test_query);
+		memset(&got, 0, sizeof(got));
+		if (dns_query_addr(&test_zone, test_query, qlen, &got) !=
+		    cases[i].found)
+			fail_msg("%s: expected %d", cases[i].name,
+			    cases[i].found);
+		if (cases[i].found) {
+			struct addr want = test_addr(cases[i].addr);
+
+			assert_int_equal(addr_cmp(&got, &want), 0);
+		}
+		/* Every shorter message: never found, never read past. */
+		for (size_t n = 0; n < qlen; n++)
+			(void)dns_query_addr(&test_zone, test_query, n, &got);
+	}
+}
+
 /* A TXT that cannot be rendered leaves the A alone: TXT is NODATA. */
 static void
 test_txt_failure(void **state)
@@ -1619,6 +1668,7 @@ main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_testpoints),
 		cmocka_unit_test(test_refused_client),
+		cmocka_unit_test(test_query_addr),
 		cmocka_unit_test(test_txt_failure),
 		cmocka_unit_test(test_bad_zone),
 		cmocka_unit_test(test_bad_args),
