@@ -48,30 +48,27 @@ struct dns_tcp_conn {
 	size_t		 outlen;
 };
 
+struct dns_worker {
+	struct dns_server	*srv;
+	int			 index;
+	pthread_t		 thread;
+};
+
 struct dns_server {
 	const struct dns_server_config	*cfg;
 	struct zone			*zone;
+	struct store			*store;		/* the updater's */
 	int				 udp[DNS_THREADS_MAX][DNS_LISTEN_MAX];
 	int				 tcp[DNS_LISTEN_MAX];
 	int				 nthreads;
 	int				 stop_pipe[2];
+	/* Set by dns_server_stop, from any thread or a signal handler. */
+	volatile sig_atomic_t		 stop;
+	struct dns_worker		 workers[DNS_THREADS_MAX];
+	int				 nstarted;
+	pthread_t			 tcp_thread, updater;
+	int				 tcp_started, updater_started;
 };
-
-static volatile sig_atomic_t	 dns_stop_signal;
-static int			 dns_stop_fd = -1;
-
-static void
-dns_on_signal(int sig)
-{
-	int saved = errno;
-
-	(void)sig;
-	dns_stop_signal = 1;
-	/* Nothing to do if it fails: the flag is set and workers poll. */
-	if (dns_stop_fd != -1 && write(dns_stop_fd, "x", 1) == -1)
-		dns_stop_signal = 1;
-	errno = saved;
-}
 
 static int64_t
 dns_now_ms(void)
@@ -186,11 +183,6 @@ fail:
 	return -1;
 }
 
-struct dns_worker {
-	struct dns_server	*srv;
-	int			 index;
-	pthread_t		 thread;
-};
 
 /*
  * The dns_answer flags for a client: DNS_ANSWER_REFUSED when a dns.refuse
@@ -349,7 +341,7 @@ dns_udp_worker(void *arg)
 	pfd[n].fd = srv->stop_pipe[0];
 	pfd[n].events = POLLIN;
 
-	while (!dns_stop_signal) {
+	while (!srv->stop) {
 		zone_reader_quiescent(zr);
 		if (poll(pfd, cfg->nlisten + 1, DNS_IDLE_POLL_MS) <= 0)
 			continue;
@@ -366,7 +358,7 @@ dns_udp_worker(void *arg)
 			 * quiescent point their turn.
 			 */
 			for (int round = 0; round < DNS_DRAIN_ROUNDS &&
-			    !dns_stop_signal; round++) {
+			    !srv->stop; round++) {
 				if (dns_udp_batch_serve(srv, zr, &src, b,
 				    pfd[n].fd) == 0)
 					break;
@@ -526,7 +518,7 @@ dns_tcp_thread(void *arg)
 	src.intersects = dns_src_intersects;
 	src.arg = zr;
 
-	while (!dns_stop_signal) {
+	while (!srv->stop) {
 		zone_reader_quiescent(zr);
 		np = 0;
 		pfd[np].fd = srv->stop_pipe[0];
@@ -618,135 +610,194 @@ dns_server_bind(struct dns_server *srv, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The updater: follows the journal every poll_ms until told to stop. It
+ * runs niced (Linux sets nice per thread), so that on a CPU it shares
+ * with a worker, a merge of a new base waits for the answers rather than
+ * the answers for the merge; it still gets a tenth of a busy CPU, ample
+ * for 200 ms polls.
+ */
+static void *
+dns_updater(void *arg)
+{
+	struct dns_server *srv = arg;
+	char serr[600];
+	size_t changed;
+	int64_t next;
+
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
+	    DNS_UPDATER_NICE) == -1)
+		log_debug("dns: updater priority: %s", strerror(errno));
+	next = dns_now_ms();
+	while (!srv->stop) {
+		struct pollfd p = { .fd = srv->stop_pipe[0], .events = POLLIN };
+		int64_t wait = next - dns_now_ms();
+
+		if (wait > 0 && poll(&p, 1, (int)wait) > 0)
+			break;
+		next = dns_now_ms() + srv->cfg->poll_ms;
+		if (zone_follow(srv->zone, srv->store, &changed, serr,
+		    sizeof(serr)) == -1)
+			log_warnx("dns: following the store: %s", serr);
+		else if (changed > 0)
+			log_debug("dns: %zu changes, serial %llu", changed,
+			    (unsigned long long)zone_serial(srv->zone));
+		zone_reclaim(srv->zone);
+	}
+	return NULL;
+}
+
+struct dns_server *
+dns_server_start(const struct dns_server_config *cfg, char *err,
+    size_t errlen)
+{
+	struct dns_server *srv;
+	char serr[600];
+	int64_t t0;
+	long ncpu;
+
+	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	srv->cfg = cfg;
+	memset(srv->udp, -1, sizeof(srv->udp));
+	memset(srv->tcp, -1, sizeof(srv->tcp));
+	srv->stop_pipe[0] = srv->stop_pipe[1] = -1;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	srv->nthreads = cfg->threads > 0 ? cfg->threads :
+	    (int)(ncpu > 0 ? ncpu : 1);
+	if (srv->nthreads > DNS_THREADS_MAX)
+		srv->nthreads = DNS_THREADS_MAX;
+
+	if (pipe2(srv->stop_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	if ((srv->zone = zone_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (dns_server_bind(srv, err, errlen) == -1)
+		goto fail;
+	if ((srv->store = store_open(&cfg->store, STORE_OPEN_CREATE, serr,
+	    sizeof(serr))) == NULL) {
+		snprintf(err, errlen, "%s", serr);
+		goto fail;
+	}
+	t0 = dns_now_ms();
+	if (zone_load(srv->zone, srv->store, serr, sizeof(serr)) == -1) {
+		snprintf(err, errlen, "loading the zone: %s", serr);
+		goto fail;
+	}
+	log_info("dns: zone %s loaded: %zu listings, serial %llu, %lld ms",
+	    cfg->zone.name, zone_count(srv->zone),
+	    (unsigned long long)zone_serial(srv->zone),
+	    (long long)(dns_now_ms() - t0));
+	/* A client that goes away mid-answer must not end the process. */
+	signal(SIGPIPE, SIG_IGN);
+
+	for (; srv->nstarted < srv->nthreads; srv->nstarted++) {
+		struct dns_worker *w = &srv->workers[srv->nstarted];
+
+		w->srv = srv;
+		w->index = srv->nstarted;
+		if (pthread_create(&w->thread, NULL, dns_udp_worker, w) != 0) {
+			snprintf(err, errlen, "starting worker threads");
+			goto fail;
+		}
+	}
+	if (pthread_create(&srv->tcp_thread, NULL, dns_tcp_thread, srv) != 0) {
+		snprintf(err, errlen, "starting the TCP thread");
+		goto fail;
+	}
+	srv->tcp_started = 1;
+	if (pthread_create(&srv->updater, NULL, dns_updater, srv) != 0) {
+		snprintf(err, errlen, "starting the updater thread");
+		goto fail;
+	}
+	srv->updater_started = 1;
+	log_info("dns: answering for %s with %d UDP workers and TCP on "
+	    "%zu address%s", cfg->zone.name, srv->nthreads, cfg->nlisten,
+	    cfg->nlisten == 1 ? "" : "es");
+	return srv;
+fail:
+	dns_server_stop(srv);
+	dns_server_wait(srv);
+	return NULL;
+}
+
+void
+dns_server_stop(struct dns_server *srv)
+{
+	int saved = errno;
+
+	if (srv == NULL)
+		return;
+	srv->stop = 1;
+	/* Nothing to do if it fails: the flag is set and threads poll. */
+	if (srv->stop_pipe[1] != -1 && write(srv->stop_pipe[1], "x", 1) == -1)
+		srv->stop = 1;
+	errno = saved;
+}
+
+void
+dns_server_wait(struct dns_server *srv)
+{
+	if (srv == NULL)
+		return;
+	for (int i = 0; i < srv->nstarted; i++)
+		pthread_join(srv->workers[i].thread, NULL);
+	if (srv->tcp_started)
+		pthread_join(srv->tcp_thread, NULL);
+	if (srv->updater_started)
+		pthread_join(srv->updater, NULL);
+	if (srv->zone != NULL)
+		zone_reclaim(srv->zone);
+	store_close(srv->store);
+	dns_server_close(srv);
+	free(srv);
+}
+
+/* The one server a signal handler stops (dns_server_run). */
+static struct dns_server *dns_signal_server;
+
+static void
+dns_on_signal(int sig)
+{
+	(void)sig;
+	dns_server_stop(dns_signal_server);
+}
+
 int
 dns_server_run(const struct dns_server_config *cfg, char *err, size_t errlen)
 {
-	struct dns_server srv;
-	struct dns_worker workers[DNS_THREADS_MAX];
-	pthread_t tcp_thread;
 	struct sigaction sa;
-	struct store *store;
-	char serr[600];
-	int64_t t0, next;
-	size_t changed;
-	int started = 0, tcp_started = 0, rc = 0;
-	long ncpu;
+	sigset_t block, old;
+	struct dns_server *srv;
 
-	memset(&srv, 0, sizeof(srv));
-	srv.cfg = cfg;
-	memset(srv.udp, -1, sizeof(srv.udp));
-	memset(srv.tcp, -1, sizeof(srv.tcp));
-	srv.stop_pipe[0] = srv.stop_pipe[1] = -1;
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	srv.nthreads = cfg->threads > 0 ? cfg->threads :
-	    (int)(ncpu > 0 ? ncpu : 1);
-	if (srv.nthreads > DNS_THREADS_MAX)
-		srv.nthreads = DNS_THREADS_MAX;
-
-	if (pipe2(srv.stop_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
+	/*
+	 * The threads start with SIGTERM and SIGINT blocked, so that the
+	 * signal reaches this thread once the handler knows the server.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	srv = dns_server_start(cfg, err, errlen);
+	if (srv == NULL) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return -1;
 	}
-	if ((srv.zone = zone_new()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		dns_server_close(&srv);
-		return -1;
-	}
-	if (dns_server_bind(&srv, err, errlen) == -1) {
-		dns_server_close(&srv);
-		return -1;
-	}
-	if ((store = store_open(&cfg->store, STORE_OPEN_CREATE, serr,
-	    sizeof(serr))) == NULL) {
-		snprintf(err, errlen, "%s", serr);
-		dns_server_close(&srv);
-		return -1;
-	}
-	t0 = dns_now_ms();
-	if (zone_load(srv.zone, store, serr, sizeof(serr)) == -1) {
-		snprintf(err, errlen, "loading the zone: %s", serr);
-		store_close(store);
-		dns_server_close(&srv);
-		return -1;
-	}
-	log_info("dns: zone %s loaded: %zu listings, serial %llu, %lld ms",
-	    cfg->zone.name, zone_count(srv.zone),
-	    (unsigned long long)zone_serial(srv.zone),
-	    (long long)(dns_now_ms() - t0));
-
-	dns_stop_signal = 0;
-	dns_stop_fd = srv.stop_pipe[1];
+	dns_signal_server = srv;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = dns_on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	for (started = 0; started < srv.nthreads; started++) {
-		workers[started].srv = &srv;
-		workers[started].index = started;
-		if (pthread_create(&workers[started].thread, NULL,
-		    dns_udp_worker, &workers[started]) != 0) {
-			snprintf(err, errlen, "starting worker threads: %s",
-			    strerror(errno));
-			rc = -1;
-			break;
-		}
-	}
-	if (rc == 0) {
-		if (pthread_create(&tcp_thread, NULL, dns_tcp_thread, &srv) !=
-		    0) {
-			snprintf(err, errlen, "starting the TCP thread");
-			rc = -1;
-		} else
-			tcp_started = 1;
-	}
-	if (rc == 0)
-		log_info("dns: answering for %s with %d UDP workers and TCP on "
-		    "%zu address%s", cfg->zone.name, srv.nthreads, cfg->nlisten,
-		    cfg->nlisten == 1 ? "" : "es");
-
-	/*
-	 * The updater: follow the journal until told to stop. It runs
-	 * niced (Linux sets nice per thread), so that on a CPU it shares
-	 * with a worker, a merge of a new base waits for the answers
-	 * rather than the answers for the merge; it still gets a tenth of
-	 * a busy CPU, ample for 200 ms polls.
-	 */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
-	    DNS_UPDATER_NICE) == -1)
-		log_debug("dns: updater priority: %s", strerror(errno));
-	next = dns_now_ms();
-	while (rc == 0 && !dns_stop_signal) {
-		struct pollfd p = { .fd = srv.stop_pipe[0], .events = POLLIN };
-		int64_t wait = next - dns_now_ms();
-
-		if (wait > 0 && poll(&p, 1, (int)wait) > 0)
-			break;
-		next = dns_now_ms() + cfg->poll_ms;
-		if (zone_follow(srv.zone, store, &changed, serr,
-		    sizeof(serr)) == -1)
-			log_warnx("dns: following the store: %s", serr);
-		else if (changed > 0)
-			log_debug("dns: %zu changes, serial %llu", changed,
-			    (unsigned long long)zone_serial(srv.zone));
-		zone_reclaim(srv.zone);
-	}
-
-	/* Wake every thread, then wait for them. */
-	dns_stop_signal = 1;
-	if (write(srv.stop_pipe[1], "x", 1) == -1)
-		log_debug("dns: stop pipe: workers will see the flag");
-	for (int i = 0; i < started; i++)
-		pthread_join(workers[i].thread, NULL);
-	if (tcp_started)
-		pthread_join(tcp_thread, NULL);
-	dns_stop_fd = -1;
-	zone_reclaim(srv.zone);
-	store_close(store);
-	dns_server_close(&srv);
-	if (rc == 0)
-		log_info("dns: stopped");
-	return rc;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	dns_server_wait(srv);
+	dns_signal_server = NULL;
+	log_info("dns: stopped");
+	return 0;
 }

@@ -29,11 +29,31 @@ struct dns_server_config {
 	struct store_config	 store;
 };
 
+struct dns_server;
+
 /*
  * Binds every listener (UDP and TCP on each address), loads the zone from
- * the store, and answers until SIGTERM or SIGINT, following the store's
- * journal every poll_ms. Returns 0 after a clean shutdown, -1 with the
- * reason in err when start-up fails (nothing is left running).
+ * the store and starts the threads that answer (UDP workers, TCP) and
+ * follow the store's journal every poll_ms. Returns the running server,
+ * or NULL with the reason in err (nothing is left running). cfg must
+ * outlive the server.
+ */
+struct dns_server *dns_server_start(const struct dns_server_config *,
+	    char *err, size_t errlen);
+
+/*
+ * Tells the server to stop; returns at once. Safe from any thread and
+ * from a signal handler. NULL is a no-op.
+ */
+void	 dns_server_stop(struct dns_server *);
+
+/* Waits until a stopped server's threads end, then frees it. */
+void	 dns_server_wait(struct dns_server *);
+
+/*
+ * `backscatter dns`: starts the server and answers until SIGTERM or
+ * SIGINT. Returns 0 after a clean shutdown, -1 with the reason in err
+ * when start-up fails.
  */
 int	 dns_server_run(const struct dns_server_config *, char *err,
 	    size_t errlen);
