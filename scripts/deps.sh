@@ -7,7 +7,7 @@ build_pkgs=(gcc make cmake pkg-config libsqlite3-dev libinih-dev libevent-dev
 	libssl-dev libcmark-dev)
 test_pkgs=(libcmocka-dev sqlite3 rbldnsd bind9-dnsutils knot-dnsutils unbound
 	python3 dnsperf clang
-	libclang-rt-14-dev util-linux iproute2 swaks postfix
+	libclang-rt-14-dev util-linux iproute2 swaks libnet-ssleay-perl postfix
 	chromium chromium-driver)
 
 want=("${build_pkgs[@]}")

@@ -94,5 +94,6 @@ int	cmd_stats(struct cli *, int, char **);
 int	cmd_export(struct cli *, int, char **);
 int	cmd_import(struct cli *, int, char **);
 int	cmd_dns(struct cli *, int, char **);
+int	cmd_serve(struct cli *, int, char **);
 
 #endif

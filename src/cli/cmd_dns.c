@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_dns.h"
 #include "dns/dns_server.h"
 
 /* Adds each address of a "A:P, [B]:Q" list; -1 after a message. */
@@ -73,6 +74,47 @@ dns_zone_from_config(struct cli *c, struct dns_zone *z, const char *zone)
 	return 0;
 }
 
+/* dns.refuse: the config check already read every prefix. */
+static int
+dns_refuse_from_config(struct cli *c, struct dns_server_config *sc)
+{
+	char buf[CONFIG_LINE_MAX + 1], *tok, *save = NULL;
+
+	if (strcmp(c->cfg.dns.refuse, "none") == 0)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", c->cfg.dns.refuse);
+	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (sc->nrefuse == DNS_REFUSE_MAX ||
+		    prefix_parse(tok, strlen(tok),
+		    &sc->refuse[sc->nrefuse]) == -1) {
+			cli_usage(c, "dns.refuse: '%s' is not usable", tok);
+			return -1;
+		}
+		sc->nrefuse++;
+	}
+	return 0;
+}
+
+int
+cli_dns_server_config(struct cli *c, struct dns_server_config *sc,
+    const char *zone)
+{
+	/* --listen replaces dns.listen rather than adding to it. */
+	if (sc->nlisten == 0 && dns_add_listen(c, sc, c->cfg.dns.listen) == -1)
+		return -1;
+	if (dns_zone_from_config(c, &sc->zone, zone) == -1)
+		return -1;
+	if (dns_refuse_from_config(c, sc) == -1)
+		return -1;
+	sc->threads = c->cfg.dns.threads;
+	sc->poll_ms = c->cfg.dns.poll_interval;
+	sc->tcp_idle_ms = c->cfg.dns.tcp_idle_timeout;
+	sc->tcp_max = c->cfg.dns.tcp_max_connections;
+	cli_store_config(c, &sc->store);
+	return 0;
+}
+
 int
 cmd_dns(struct cli *c, int argc, char **argv)
 {
@@ -121,20 +163,11 @@ cmd_dns(struct cli *c, int argc, char **argv)
 		free(sc);
 		return cli_usage(c, "unexpected argument '%s'", argv[first]);
 	}
-	/* --listen replaces dns.listen rather than adding to it. */
-	if (sc->nlisten == 0 && dns_add_listen(c, sc, c->cfg.dns.listen) == -1) {
-		free(sc);
-		return CLI_ERROR;
-	}
-	if (dns_zone_from_config(c, &sc->zone, zone) == -1) {
+	if (cli_dns_server_config(c, sc, zone) == -1) {
 		free(sc);
 		return CLI_USAGE;
 	}
 	sc->threads = (int)threads;
-	sc->poll_ms = c->cfg.dns.poll_interval;
-	sc->tcp_idle_ms = c->cfg.dns.tcp_idle_timeout;
-	sc->tcp_max = c->cfg.dns.tcp_max_connections;
-	cli_store_config(c, &sc->store);
 	rc = dns_server_run(sc, err, sizeof(err));
 	free(sc);
 	if (rc == -1)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_trap.h"
 #include "core/log.h"
 
 #define GLOBAL_USAGE \
@@ -74,6 +75,30 @@ const struct cli_command cli_commands[] = {
 	  "made by any process is answered within a second. --listen (repeat\n"
 	  "it; [::1]:PORT for IPv6) replaces dns.listen. Logs to stderr; stops\n"
 	  "cleanly on SIGTERM.\n" },
+	{ "trap", cmd_trap,
+	  "[--listen ADDR:PORT]... [--domain DOMAIN]...",
+	  "Run the SMTP spamtrap for trap.domains (--domain, repeatable,\n"
+	  "replaces them). Mail to any other domain gets 550 5.7.1; nothing is\n"
+	  "ever relayed or sent. Each transaction that reaches a trap address\n"
+	  "is classified (bounce, autoreply, callout, other) and recorded in\n"
+	  "the store before the client's 250 is written; if the store fails,\n"
+	  "the client gets 451. ESMTP with PIPELINING, SIZE, 8BITMIME and\n"
+	  "STARTTLS (a self-signed certificate is made next to the store on the\n"
+	  "first run unless trap.tls_cert names one); PROXY protocol v1/v2 from\n"
+	  "trap.proxy_trusted. --listen (repeat it; [::1]:PORT for IPv6)\n"
+	  "replaces trap.listen, default 127.0.0.1:2525 and [::1]:2525. Logs to\n"
+	  "stderr; on SIGTERM it stops accepting, finishes messages being\n"
+	  "received, says 421 to the rest and exits.\n" },
+	{ "serve", cmd_serve,
+	  "[--trap-listen ADDR:PORT]... [--dns-listen ADDR:PORT]...\n"
+	  "\t[--domain DOMAIN]... [--zone NAME]",
+	  "Run the trap and the DNS server in one process on one store: the\n"
+	  "all-in-one for a first installation. Defaults are unprivileged:\n"
+	  "SMTP on 127.0.0.1:2525 and [::1]:2525 (trap.listen), DNS on\n"
+	  "127.0.0.1:5353 (dns.listen), the store in ./var/. A hit the trap\n"
+	  "records is answered by DNS within a second. The options replace\n"
+	  "trap.listen, dns.listen, trap.domains and dns.zone. If either part\n"
+	  "cannot start, neither runs. SIGTERM stops both cleanly.\n" },
 	{ NULL, NULL, NULL, NULL },
 };
 

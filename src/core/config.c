@@ -33,6 +33,10 @@
 /* Match DNS_LISTEN_MAX and DNS_NS_MAX of the DNS server. */
 #define CONFIG_LISTEN_MAX	16
 #define CONFIG_NAMES_MAX	8
+/* A gigabyte: a bigger message is not mail anybody bounces. */
+#define CONFIG_SIZE_MAX		(1024LL * 1024 * 1024)
+/* Session limits: far above any real peer, far below a wrap-around. */
+#define CONFIG_COUNT_MAX	1000000
 
 enum config_type {
 	CONFIG_STRING,		/* char *, optionally checked by check */
@@ -45,6 +49,7 @@ enum config_type {
 	CONFIG_WORD,		/* int, the value of one of words */
 	CONFIG_LOGLEVEL,	/* int, LOG_LEVEL_* */
 	CONFIG_SPECIAL,		/* unsigned int, a SPECIAL_* mask */
+	CONFIG_SIZE,		/* int64_t bytes, "64k", min..max */
 };
 
 /* One accepted word and the int it stands for; a NULL word ends a list. */
@@ -88,6 +93,13 @@ static int	config_check_answer(char *, char *, size_t);
 static int	config_check_url(char *, char *, size_t);
 static int	config_check_listen(char *, char *, size_t);
 static int	config_check_names(char *, char *, size_t);
+static int	config_check_domains(char *, char *, size_t);
+static int	config_check_patterns(char *, char *, size_t);
+static int	config_check_hostname(char *, char *, size_t);
+static int	config_check_sensor(char *, char *, size_t);
+static int	config_check_senders(char *, char *, size_t);
+static int	config_check_trusted(char *, char *, size_t);
+static int	config_check_refuse(char *, char *, size_t);
 
 #define CONFIG_OFF(field)	offsetof(struct config, field)
 #define CONFIG_KEY(sec, key, type, field, def, min, max, words, check)	\
@@ -142,6 +154,8 @@ static const struct config_key config_keys[] = {
 	    dns.tcp_idle_timeout, "10s", 100, 3600000, NULL, NULL),
 	CONFIG_KEY("dns", "tcp_max_connections", CONFIG_INT,
 	    dns.tcp_max_connections, "256", 1, 65536, NULL, NULL),
+	CONFIG_KEY("dns", "refuse", CONFIG_STRING, dns.refuse,
+	    "none", 0, 0, NULL, config_check_refuse),
 
 	CONFIG_KEY("web", "lookup_url", CONFIG_TEMPLATE, web.lookup_url,
 	    "http://localhost:8080/lookup?ip={ip}", 0, 0, NULL,
@@ -149,6 +163,54 @@ static const struct config_key config_keys[] = {
 
 	CONFIG_KEY("log", "level", CONFIG_LOGLEVEL, log.level,
 	    "info", 0, 0, NULL, NULL),
+
+	CONFIG_KEY("trap", "listen", CONFIG_STRING, trap.listen,
+	    "127.0.0.1:2525 [::1]:2525", 0, 0, NULL, config_check_listen),
+	CONFIG_KEY("trap", "domains", CONFIG_STRING, trap.domains,
+	    "trap.example.org", 0, 0, NULL, config_check_domains),
+	CONFIG_KEY("trap", "addresses", CONFIG_STRING, trap.addresses,
+	    "*", 0, 0, NULL, config_check_patterns),
+	CONFIG_KEY("trap", "hostname", CONFIG_STRING, trap.hostname,
+	    "auto", 0, 0, NULL, config_check_hostname),
+	CONFIG_KEY("trap", "sensor", CONFIG_STRING, trap.sensor,
+	    "auto", 0, 0, NULL, config_check_sensor),
+	CONFIG_KEY("trap", "callout_senders", CONFIG_STRING,
+	    trap.callout_senders, "auto", 0, 0, NULL, config_check_senders),
+	/* RFC 5321 4.5.3.1.4: a server must take command lines of 512. */
+	CONFIG_KEY("trap", "line_max", CONFIG_SIZE, trap.line_max,
+	    "2048", 512, 65536, NULL, NULL),
+	/* RFC 5321 4.5.3.1.8: a server must take 100 recipients. */
+	CONFIG_KEY("trap", "max_recipients", CONFIG_INT, trap.max_recipients,
+	    "100", 1, 10000, NULL, NULL),
+	CONFIG_KEY("trap", "max_message_size", CONFIG_SIZE,
+	    trap.max_message_size, "10m", 1024, CONFIG_SIZE_MAX, NULL, NULL),
+	CONFIG_KEY("trap", "keep_headers", CONFIG_SIZE, trap.keep_headers,
+	    "64k", 1024, 16LL * 1024 * 1024, NULL, NULL),
+	CONFIG_KEY("trap", "keep_body", CONFIG_SIZE, trap.keep_body,
+	    "64k", 0, 16LL * 1024 * 1024, NULL, NULL),
+	CONFIG_KEY("trap", "max_commands", CONFIG_INT, trap.max_commands,
+	    "1000", 10, CONFIG_COUNT_MAX, NULL, NULL),
+	CONFIG_KEY("trap", "max_errors", CONFIG_INT, trap.max_errors,
+	    "10", 1, 1000, NULL, NULL),
+	CONFIG_KEY("trap", "session_timeout", CONFIG_DURATION,
+	    trap.session_timeout, "10m", 1, 86400, NULL, NULL),
+	/* RFC 5321 4.5.3.2.7: the server waits 5 minutes for a command. */
+	CONFIG_KEY("trap", "idle_timeout", CONFIG_DURATION, trap.idle_timeout,
+	    "5m", 1, 3600, NULL, NULL),
+	CONFIG_KEY("trap", "max_sessions", CONFIG_INT, trap.max_sessions,
+	    "1000", 1, 100000, NULL, NULL),
+	CONFIG_KEY("trap", "max_sessions_per_ip", CONFIG_INT,
+	    trap.max_sessions_per_ip, "10", 1, 100000, NULL, NULL),
+	CONFIG_KEY("trap", "tls", CONFIG_BOOL, trap.tls,
+	    "on", 0, 0, NULL, NULL),
+	CONFIG_KEY("trap", "tls_cert", CONFIG_STRING, trap.tls_cert,
+	    "auto", 0, 0, NULL, NULL),
+	CONFIG_KEY("trap", "tls_key", CONFIG_STRING, trap.tls_key,
+	    "auto", 0, 0, NULL, NULL),
+	CONFIG_KEY("trap", "proxy_protocol", CONFIG_BOOL, trap.proxy_protocol,
+	    "off", 0, 0, NULL, NULL),
+	CONFIG_KEY("trap", "proxy_trusted", CONFIG_STRING, trap.proxy_trusted,
+	    "none", 0, 0, NULL, config_check_trusted),
 };
 #define CONFIG_NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -280,6 +342,60 @@ config_msec(const char *v, int64_t *ms)
 	return 0;
 }
 
+/*
+ * A size in bytes: a plain number, or a number with one lower-case binary
+ * unit, k (1024), m or g ("64k", "10m"). Like durations, no spaces, no
+ * sign, no fractions.
+ */
+static int
+config_size(const char *v, int64_t *bytes)
+{
+	char num[32];
+	size_t len = strlen(v);
+	int64_t n, mult = 1;
+
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	switch (v[len - 1]) {
+	case 'k':
+		mult = 1024;
+		break;
+	case 'm':
+		mult = 1024 * 1024;
+		break;
+	case 'g':
+		mult = 1024 * 1024 * 1024;
+		break;
+	default:
+		break;
+	}
+	memcpy(num, v, len + 1);
+	if (mult != 1)
+		num[len - 1] = '\0';
+	/* Bounded so that n * mult cannot overflow. */
+	if (config_number(num, 0, INT64_MAX / (1024 * 1024 * 1024), &n) == -1)
+		return -1;
+	*bytes = n * mult;
+	return 0;
+}
+
+/* Writes a size as the shortest exact "64k" form, for error messages. */
+static void
+config_size_format(int64_t n, char *buf, size_t size)
+{
+	static const char units[] = "gmk";
+	int64_t mult = 1024LL * 1024 * 1024;
+
+	for (size_t i = 0; i < sizeof(units) - 1; i++, mult /= 1024) {
+		if (n != 0 && n % mult == 0) {
+			snprintf(buf, size, "%lld%c", (long long)(n / mult),
+			    units[i]);
+			return;
+		}
+	}
+	snprintf(buf, size, "%lld", (long long)n);
+}
+
 /* Writes "a, b or c" for an error message. */
 static void
 config_words_list(const struct config_word *w, char *buf, size_t size)
@@ -341,12 +457,6 @@ config_check_dname(char *v, char *err, size_t errlen)
 }
 
 /*
- * RFC 5782 2.3: a DNSBL answers with an A record in 127.0.0.0/8, so that
- * a listing can never send a client's mail to a routable address. The
- * v4-mapped form names the same address but is refused: the value goes
- * into A records, and whoever reads it may expect a dotted quad.
- */
-/*
  * A list of listen addresses, "ADDR:PORT" or "[V6]:PORT", separated by
  * spaces or commas; at most CONFIG_LISTEN_MAX of them.
  */
@@ -403,6 +513,211 @@ config_check_names(char *v, char *err, size_t errlen)
 	return n == 0 ? (snprintf(err, errlen, "no name"), -1) : 0;
 }
 
+/*
+ * Checks a list separated by spaces, tabs and commas, one token at a
+ * time: fn may canonicalise its token in place (lower case, no trailing
+ * dot), and v is then rewritten as the checked tokens one space apart,
+ * which is never longer than v was. At most max tokens, at least one.
+ */
+static int
+config_each(char *v, int max, const char *what,
+    int (*fn)(char *, char *, size_t), char *err, size_t errlen)
+{
+	char buf[CONFIG_LINE_MAX + 1], out[CONFIG_LINE_MAX + 1];
+	char *tok, *save = NULL;
+	size_t off = 0, len;
+	int n = 0;
+
+	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf)) {
+		snprintf(err, errlen, "list too long");
+		return -1;
+	}
+	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (n == max) {
+			snprintf(err, errlen, "more than %d %s", max, what);
+			return -1;
+		}
+		if (fn(tok, err, errlen) == -1)
+			return -1;
+		len = strlen(tok);
+		if (n > 0)
+			out[off++] = ' ';
+		memcpy(out + off, tok, len);
+		off += len;
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "no %s", what);
+		return -1;
+	}
+	out[off] = '\0';
+	memcpy(v, out, off + 1);
+	return 0;
+}
+
+static int
+config_domain_one(char *tok, char *err, size_t errlen)
+{
+	char q[CONFIG_QUOTE_MAX * 4 + 8], why[128];
+
+	config_quote(tok, q, sizeof(q));
+	if (config_check_dname(tok, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "'%s': %s", q, why);
+		return -1;
+	}
+	if (strchr(tok, '.') == NULL) {
+		snprintf(err, errlen, "'%s': not a domain with a dot", q);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Trap domains: DNS names with at least one dot, matched exactly (no
+ * wildcards, no subdomains) and case-insensitively, so they are kept in
+ * lower case.
+ */
+static int
+config_check_domains(char *v, char *err, size_t errlen)
+{
+	return config_each(v, CONFIG_TRAP_DOMAINS_MAX, "domains",
+	    config_domain_one, err, errlen);
+}
+
+static int
+config_pattern_one(char *tok, char *err, size_t errlen)
+{
+	char q[CONFIG_QUOTE_MAX * 4 + 8];
+	unsigned char *p;
+
+	if (strlen(tok) > CONFIG_TRAP_PATTERN_LEN) {
+		snprintf(err, errlen, "pattern longer than %d characters",
+		    CONFIG_TRAP_PATTERN_LEN);
+		return -1;
+	}
+	for (p = (unsigned char *)tok; *p != '\0'; p++) {
+		if (*p <= 0x20 || *p >= 0x7f) {
+			snprintf(err, errlen, "'%s': patterns are printable "
+			    "ASCII", config_quote(tok, q, sizeof(q)));
+			return -1;
+		}
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (unsigned char)(*p - 'A' + 'a');
+	}
+	return 0;
+}
+
+/*
+ * Address patterns: fnmatch(3) patterns on "local@domain", matched in
+ * lower case (addresses are folded before matching), so kept in lower
+ * case. "*" is every address of the trap domains.
+ */
+static int
+config_check_patterns(char *v, char *err, size_t errlen)
+{
+	return config_each(v, CONFIG_TRAP_PATTERNS_MAX, "patterns",
+	    config_pattern_one, err, errlen);
+}
+
+/* "auto" (the host name at start-up) or a DNS name. */
+static int
+config_check_hostname(char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "auto") == 0)
+		return 0;
+	return config_check_dname(v, err, errlen);
+}
+
+/*
+ * A sensor name goes into every hit and is shown on lookup pages: short,
+ * printable, no spaces.
+ */
+static int
+config_check_sensor(char *v, char *err, size_t errlen)
+{
+	const unsigned char *p;
+
+	if (strlen(v) > CONFIG_SENSOR_LEN) {
+		snprintf(err, errlen, "longer than %d characters",
+		    CONFIG_SENSOR_LEN);
+		return -1;
+	}
+	for (p = (const unsigned char *)v; *p != '\0'; p++) {
+		if (*p <= 0x20 || *p >= 0x7f) {
+			snprintf(err, errlen, "must be printable ASCII "
+			    "without spaces");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+config_sender_one(char *tok, char *err, size_t errlen)
+{
+	char q[CONFIG_QUOTE_MAX * 4 + 8];
+	const unsigned char *p;
+
+	config_quote(tok, q, sizeof(q));
+	/* The classifier puts the name into "callout/NAME" subclasses. */
+	if (strlen(tok) > CONFIG_TRAP_SENDER_LEN) {
+		snprintf(err, errlen, "'%s' is longer than %d characters", q,
+		    CONFIG_TRAP_SENDER_LEN);
+		return -1;
+	}
+	/* RFC 5322 3.2.3: a dot-atom of atext. */
+	for (p = (const unsigned char *)tok; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') ||
+		    strchr("!#$%&'*+-/=?^_`{|}~.", *p) != NULL)
+			continue;
+		snprintf(err, errlen, "'%s' is not a local part", q);
+		return -1;
+	}
+	return 0;
+}
+
+/* "auto" (the classifier's built-in list) or local parts. */
+static int
+config_check_senders(char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "auto") == 0)
+		return 0;
+	return config_each(v, CONFIG_TRAP_SENDERS_MAX, "senders",
+	    config_sender_one, err, errlen);
+}
+
+static int
+config_trusted_one(char *tok, char *err, size_t errlen)
+{
+	char q[CONFIG_QUOTE_MAX * 4 + 8];
+	struct prefix p;
+
+	if (prefix_parse(tok, strlen(tok), &p) == -1) {
+		snprintf(err, errlen, "'%s' is not an address or CIDR prefix",
+		    config_quote(tok, q, sizeof(q)));
+		return -1;
+	}
+	return 0;
+}
+
+/* "none", or the addresses and prefixes of trusted proxies. */
+static int
+config_check_trusted(char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "none") == 0)
+		return 0;
+	return config_each(v, CONFIG_TRAP_TRUSTED_MAX, "prefixes",
+	    config_trusted_one, err, errlen);
+}
+
+/*
+ * RFC 5782 2.3: a DNSBL answers with an A record in 127.0.0.0/8, so that
+ * a listing can never send a client's mail to a routable address. The
+ * v4-mapped form names the same address but is refused: the value goes
+ * into A records, and whoever reads it may expect a dotted quad.
+ */
 static int
 config_check_answer(char *v, char *err, size_t errlen)
 {
@@ -413,7 +728,23 @@ config_check_answer(char *v, char *err, size_t errlen)
 		snprintf(err, errlen, "must be an IPv4 address in 127.0.0.0/8");
 		return -1;
 	}
+	/* Reserved for refused clients (dns.refuse), never a listing. */
+	if (a.b[13] == 255 && a.b[14] == 255 && a.b[15] == 254) {
+		snprintf(err, errlen, "127.255.255.254 is reserved for refused "
+		    "clients (dns.refuse)");
+		return -1;
+	}
 	return 0;
+}
+
+/* "none", or the clients whose queries get 127.255.255.254. */
+static int
+config_check_refuse(char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "none") == 0)
+		return 0;
+	return config_each(v, CONFIG_DNS_REFUSE_MAX, "prefixes",
+	    config_trusted_one, err, errlen);
 }
 
 /*
@@ -581,6 +912,22 @@ config_apply(struct config *cfg, const struct config_key *k, const char *v,
 		if (special_mask_parse(v, &mask, err, errlen) == -1)
 			return -1;
 		*(unsigned int *)(void *)field = mask;
+		return 0;
+	case CONFIG_SIZE:
+		if (config_size(v, &n) == -1) {
+			snprintf(err, errlen, "invalid size '%s'", q);
+			return -1;
+		}
+		if (n < k->min || n > k->max) {
+			char lo[32], hi[32];
+
+			config_size_format(k->min, lo, sizeof(lo));
+			config_size_format(k->max, hi, sizeof(hi));
+			snprintf(err, errlen, "'%s' is out of range (%s..%s)",
+			    q, lo, hi);
+			return -1;
+		}
+		*(int64_t *)(void *)field = n;
 		return 0;
 	}
 	snprintf(err, errlen, "internal error: unknown key type");

@@ -9,6 +9,21 @@
 #define CONFIG_LINE_MAX		1024
 
 /*
+ * Caps on the lists in [trap]; a line of CONFIG_LINE_MAX bytes could
+ * hold more, but nobody runs a trap with hundreds of domains in one line.
+ */
+#define CONFIG_TRAP_DOMAINS_MAX		64
+#define CONFIG_TRAP_PATTERNS_MAX	64
+#define CONFIG_TRAP_TRUSTED_MAX		64
+#define CONFIG_DNS_REFUSE_MAX		64	/* = DNS_REFUSE_MAX */
+#define CONFIG_TRAP_SENDERS_MAX		16	/* CLASSIFY_SENDERS_MAX */
+#define CONFIG_TRAP_SENDER_LEN		23	/* CLASSIFY_SENDER_MAX */
+/* Longest address pattern: a whole path (RFC 5321 4.5.3.1.3). */
+#define CONFIG_TRAP_PATTERN_LEN		256
+/* Longest sensor name, without the NUL. */
+#define CONFIG_SENSOR_LEN		63
+
+/*
  * Every key has a default (config_defaults), so a first run needs no file.
  * Strings are owned by the struct and released by config_free().
  */
@@ -37,10 +52,35 @@ struct config {
 		int64_t		 poll_interval;	/* ms between journal reads */
 		int64_t		 tcp_idle_timeout; /* ms */
 		int		 tcp_max_connections;
+		char		*refuse;	/* "none" or client prefixes */
 	} dns;
 	struct {
 		char		*lookup_url;	/* URL template, see txt.h */
 	} web;
+	struct {
+		char		*listen;	/* ADDR:PORT list */
+		char		*domains;	/* trap domains, lower case */
+		char		*addresses;	/* fnmatch(3) patterns */
+		char		*hostname;	/* "auto" or a name */
+		char		*sensor;	/* "auto" or this trap's name */
+		char		*callout_senders; /* "auto" or local parts */
+		int64_t		 line_max;	/* bytes per command line */
+		int		 max_recipients; /* per transaction */
+		int64_t		 max_message_size; /* bytes, advertised SIZE */
+		int64_t		 keep_headers;	/* header bytes kept */
+		int64_t		 keep_body;	/* body bytes kept */
+		int		 max_commands;	/* per session */
+		int		 max_errors;	/* per session */
+		int64_t		 session_timeout; /* s */
+		int64_t		 idle_timeout;	/* s */
+		int		 max_sessions;	/* in total */
+		int		 max_sessions_per_ip;
+		int		 tls;		/* offer STARTTLS */
+		char		*tls_cert;	/* "auto" or a PEM file */
+		char		*tls_key;	/* "auto" or a PEM file */
+		int		 proxy_protocol; /* PROXY v1/v2 from trusted */
+		char		*proxy_trusted;	/* "none" or prefixes */
+	} trap;
 	struct {
 		int		 level;		/* LOG_LEVEL_INFO */
 	} log;

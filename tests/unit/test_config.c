@@ -68,8 +68,32 @@ test_defaults(void **state)
 	assert_string_equal(cfg.web.lookup_url,
 	    "http://localhost:8080/lookup?ip={ip}");
 	assert_int_equal(cfg.log.level, LOG_LEVEL_INFO);
+	assert_string_equal(cfg.trap.listen, "127.0.0.1:2525 [::1]:2525");
+	assert_string_equal(cfg.trap.domains, "trap.example.org");
+	assert_string_equal(cfg.trap.addresses, "*");
+	assert_string_equal(cfg.trap.hostname, "auto");
+	assert_string_equal(cfg.trap.sensor, "auto");
+	assert_string_equal(cfg.trap.callout_senders, "auto");
+	assert_int_equal(cfg.trap.line_max, 2048);
+	assert_int_equal(cfg.trap.max_recipients, 100);
+	assert_int_equal(cfg.trap.max_message_size, 10 * 1024 * 1024);
+	assert_int_equal(cfg.trap.keep_headers, 64 * 1024);
+	assert_int_equal(cfg.trap.keep_body, 64 * 1024);
+	assert_int_equal(cfg.trap.max_commands, 1000);
+	assert_int_equal(cfg.trap.max_errors, 10);
+	assert_int_equal(cfg.trap.session_timeout, 600);
+	assert_int_equal(cfg.trap.idle_timeout, 300);
+	assert_int_equal(cfg.trap.max_sessions, 1000);
+	assert_int_equal(cfg.trap.max_sessions_per_ip, 10);
+	assert_int_equal(cfg.trap.tls, 1);
+	assert_string_equal(cfg.trap.tls_cert, "auto");
+	assert_string_equal(cfg.trap.tls_key, "auto");
+	assert_int_equal(cfg.trap.proxy_protocol, 0);
+	assert_string_equal(cfg.trap.proxy_trusted, "none");
+	assert_string_equal(cfg.dns.refuse, "none");
 	config_free(&cfg);
 	assert_null(cfg.store.path);
+	assert_null(cfg.trap.domains);
 	config_free(&cfg);		/* twice is harmless */
 	config_free(NULL);
 }
@@ -100,6 +124,29 @@ test_every_key(void **state)
 	    "lookup_url = https://bl.example.net/q?ip={ip}&x={{y}}\n"
 	    "[log]\n"
 	    "level = debug\n"
+	    "[trap]\n"
+	    "listen = 0.0.0.0:25, [::]:25\n"
+	    "domains = Trap.Example.NET., t2.example.com\t,t3.example.com\n"
+	    "addresses = Bounce-*@trap.example.net, *@t2.example.com\n"
+	    "hostname = MX1.Example.NET\n"
+	    "sensor = sensor-1.fra\n"
+	    "callout_senders = postmaster,double-bounce  mailer-daemon\n"
+	    "line_max = 1k\n"
+	    "max_recipients = 5\n"
+	    "max_message_size = 1g\n"
+	    "keep_headers = 16384\n"
+	    "keep_body = 0\n"
+	    "max_commands = 50\n"
+	    "max_errors = 3\n"
+	    "session_timeout = 1h\n"
+	    "idle_timeout = 30s\n"
+	    "max_sessions = 20000\n"
+	    "max_sessions_per_ip = 2\n"
+	    "tls = no\n"
+	    "tls_cert = /etc/ssl/trap.pem\n"
+	    "tls_key = /etc/ssl/private/trap.key\n"
+	    "proxy_protocol = yes\n"
+	    "proxy_trusted = 10.0.0.0/8 192.0.2.1, 2001:db8::/32\n"
 	    "[store]\n";
 	struct config cfg;
 	char err[512];
@@ -125,6 +172,33 @@ test_every_key(void **state)
 	assert_string_equal(cfg.web.lookup_url,
 	    "https://bl.example.net/q?ip={ip}&x={{y}}");
 	assert_int_equal(cfg.log.level, LOG_LEVEL_DEBUG);
+	assert_string_equal(cfg.trap.listen, "0.0.0.0:25, [::]:25");
+	/* Lists come back canonical: lower case, one space apart. */
+	assert_string_equal(cfg.trap.domains,
+	    "trap.example.net t2.example.com t3.example.com");
+	assert_string_equal(cfg.trap.addresses,
+	    "bounce-*@trap.example.net *@t2.example.com");
+	assert_string_equal(cfg.trap.hostname, "mx1.example.net");
+	assert_string_equal(cfg.trap.sensor, "sensor-1.fra");
+	assert_string_equal(cfg.trap.callout_senders,
+	    "postmaster double-bounce mailer-daemon");
+	assert_int_equal(cfg.trap.line_max, 1024);
+	assert_int_equal(cfg.trap.max_recipients, 5);
+	assert_int_equal(cfg.trap.max_message_size, 1024LL * 1024 * 1024);
+	assert_int_equal(cfg.trap.keep_headers, 16384);
+	assert_int_equal(cfg.trap.keep_body, 0);
+	assert_int_equal(cfg.trap.max_commands, 50);
+	assert_int_equal(cfg.trap.max_errors, 3);
+	assert_int_equal(cfg.trap.session_timeout, 3600);
+	assert_int_equal(cfg.trap.idle_timeout, 30);
+	assert_int_equal(cfg.trap.max_sessions, 20000);
+	assert_int_equal(cfg.trap.max_sessions_per_ip, 2);
+	assert_int_equal(cfg.trap.tls, 0);
+	assert_string_equal(cfg.trap.tls_cert, "/etc/ssl/trap.pem");
+	assert_string_equal(cfg.trap.tls_key, "/etc/ssl/private/trap.key");
+	assert_int_equal(cfg.trap.proxy_protocol, 1);
+	assert_string_equal(cfg.trap.proxy_trusted,
+	    "10.0.0.0/8 192.0.2.1 2001:db8::/32");
 	config_free(&cfg);
 }
 
@@ -164,6 +238,14 @@ static const struct {
 	{ "[log]\nlevel = warn\n", 4, LOG_LEVEL_WARN },
 	{ "[listing]\nallow_special = all\n", 5, SPECIAL_ALL },
 	{ "[listing]\nallow_special = none\n", 5, 0 },
+	{ "[trap]\nline_max = 512\n", 6, 512 },
+	{ "[trap]\nline_max = 64k\n", 6, 65536 },
+	{ "[trap]\nmax_message_size = 1k\n", 7, 1024 },
+	{ "[trap]\nmax_message_size = 25m\n", 7, 25 * 1024 * 1024 },
+	{ "[trap]\nmax_message_size = 1048576\n", 7, 1024 * 1024 },
+	{ "[trap]\nkeep_body = 16m\n", 8, 16 * 1024 * 1024 },
+	{ "[trap]\nidle_timeout = 1h\n", 9, 3600 },
+	{ "[trap]\nproxy_protocol = on\n", 10, 1 },
 };
 
 static void
@@ -186,7 +268,12 @@ test_good_values(void **state)
 		case 2: got = cfg.listing.ttl; break;
 		case 3: got = cfg.dns.ttl; break;
 		case 4: got = cfg.log.level; break;
-		default: got = cfg.listing.allow_special; break;
+		case 5: got = cfg.listing.allow_special; break;
+		case 6: got = cfg.trap.line_max; break;
+		case 7: got = cfg.trap.max_message_size; break;
+		case 8: got = cfg.trap.keep_body; break;
+		case 9: got = cfg.trap.idle_timeout; break;
+		default: got = cfg.trap.proxy_protocol; break;
 		}
 		if (got != good_cases[i].want)
 			fail_msg("%s: got %lld", good_cases[i].text,
@@ -300,9 +387,14 @@ static const struct {
 	    ":2: dns.answer: must be an IPv4 address in 127.0.0.0/8" },
 	{ "[dns]\nanswer = ::1\n",
 	    ":2: dns.answer: must be an IPv4 address in 127.0.0.0/8" },
+	{ "[dns]\nanswer = 127.255.255.254\n",
+	    ":2: dns.answer: 127.255.255.254 is reserved for refused clients "
+	    "(dns.refuse)" },
+	{ "[dns]\nrefuse = 192.0.2.0/24 banana\n",
+	    ":2: dns.refuse: 'banana' is not an address or CIDR prefix" },
 	{ "[dns]\nanswer = ::ffff:127.0.0.2\n",
 	    ":2: dns.answer: must be an IPv4 address in 127.0.0.0/8" },
-	{ "[dns]\nanswer = 127.255.255.254\n", NULL },
+	{ "[dns]\nanswer = 127.255.255.255\n", NULL },
 	{ "[dns]\nanswer = 127.0.0.02\n",
 	    ":2: dns.answer: invalid address '127.0.0.02'" },
 	{ "[dns]\nanswer = 127.2\n",
@@ -333,6 +425,101 @@ static const struct {
 	    "reaches/the/address/parameter/of/the/page?ip={ip}\n",
 	    ": dns.txt can grow past the 255 bytes " },
 	{ "[dns]\ntxt = {ip} {ip} {ip} {ip}\n", NULL },
+	/* [trap]: sizes */
+	{ "[trap]\nline_max = 511\n",
+	    ":2: trap.line_max: '511' is out of range (512..64k)" },
+	{ "[trap]\nline_max = 65537\n",
+	    ":2: trap.line_max: '65537' is out of range (512..64k)" },
+	{ "[trap]\nline_max = 2K\n", ":2: trap.line_max: invalid size '2K'" },
+	{ "[trap]\nline_max = 2kb\n", ":2: trap.line_max: invalid size '2kb'" },
+	{ "[trap]\nline_max = k\n", ":2: trap.line_max: invalid size 'k'" },
+	{ "[trap]\nline_max = -1k\n", ":2: trap.line_max: invalid size '-1k'" },
+	{ "[trap]\nline_max = 1.5k\n",
+	    ":2: trap.line_max: invalid size '1.5k'" },
+	{ "[trap]\nline_max = 1 k\n", ":2: trap.line_max: invalid size '1 k'" },
+	{ "[trap]\nmax_message_size = 2g\n",
+	    ":2: trap.max_message_size: '2g' is out of range (1k..1g)" },
+	{ "[trap]\nmax_message_size = 99999999999999999999g\n",
+	    ":2: trap.max_message_size: invalid size "
+	    "'99999999999999999999g'" },
+	{ "[trap]\nmax_message_size = 9999999999999g\n",
+	    ":2: trap.max_message_size: invalid size '9999999999999g'" },
+	{ "[trap]\nkeep_headers = 1023\n",
+	    ":2: trap.keep_headers: '1023' is out of range (1k..16m)" },
+	{ "[trap]\nkeep_body = 17m\n",
+	    ":2: trap.keep_body: '17m' is out of range (0..16m)" },
+	/* [trap]: numbers, durations, booleans */
+	{ "[trap]\nmax_recipients = 0\n",
+	    ":2: trap.max_recipients: invalid number '0' (1..10000)" },
+	{ "[trap]\nmax_commands = 9\n",
+	    ":2: trap.max_commands: invalid number '9' (10..1000000)" },
+	{ "[trap]\nmax_errors = 1001\n",
+	    ":2: trap.max_errors: invalid number '1001' (1..1000)" },
+	{ "[trap]\nmax_sessions = 0\n",
+	    ":2: trap.max_sessions: invalid number '0' (1..100000)" },
+	{ "[trap]\nmax_sessions_per_ip = many\n",
+	    ":2: trap.max_sessions_per_ip: invalid number 'many' (1..100000)" },
+	{ "[trap]\nidle_timeout = 0\n",
+	    ":2: trap.idle_timeout: '0' is out of range (1s..1h)" },
+	{ "[trap]\nsession_timeout = 2d\n",
+	    ":2: trap.session_timeout: '2d' is out of range (1s..1d)" },
+	{ "[trap]\ntls = maybe\n", ":2: trap.tls: expected yes, no, true, "
+	    "false, on, off, 1 or 0, not 'maybe'" },
+	{ "[trap]\nproxy_protocol = v2\n", ":2: trap.proxy_protocol: "
+	    "expected yes, no, true, false, on, off, 1 or 0, not 'v2'" },
+	/* [trap]: lists */
+	{ "[trap]\nlisten = 127.0.0.1\n", ":2: trap.listen: '127.0.0.1' "
+	    "is not ADDR:PORT or [IPV6]:PORT" },
+	{ "[trap]\nlisten = ::1:25\n", ":2: trap.listen: '::1:25' "
+	    "is not ADDR:PORT or [IPV6]:PORT" },
+	{ "[trap]\ndomains = localhost\n",
+	    ":2: trap.domains: 'localhost': not a domain with a dot" },
+	{ "[trap]\ndomains = trap.example.org a..b\n",
+	    ":2: trap.domains: 'a..b': invalid DNS name" },
+	{ "[trap]\ndomains = *.example.org\n",
+	    ":2: trap.domains: '*.example.org': invalid DNS name" },
+	{ "[trap]\ndomains = ,\n", ":2: trap.domains: no domains" },
+	{ "[trap]\ndomains = a.b b.c c.d d.e e.f f.g g.h h.i i.j j.k k.l "
+	    "l.m m.n n.o o.p p.q q.r r.s s.t t.u u.v v.w w.x x.y y.z z.a "
+	    "a.c b.d c.e d.f e.g f.h g.i h.j i.k j.l k.m l.n m.o n.p o.q "
+	    "p.r q.s r.t s.u t.v u.w v.x w.y x.z y.a z.b a.d b.e c.f d.g "
+	    "e.h f.i g.j h.k i.l j.m k.n l.o m.p\n",
+	    ":2: trap.domains: more than 64 domains" },
+	{ "[trap]\naddresses = bounce-\x01*@x.org\n",
+	    ":2: trap.addresses: 'bounce-\\x01*@x.org': patterns are "
+	    "printable ASCII" },
+	{ "[trap]\naddresses = caf\xc3\xa9@x.org\n",
+	    ":2: trap.addresses: 'caf\\xc3\\xa9@x.org': patterns are "
+	    "printable ASCII" },
+	{ "[trap]\nhostname = mx_1.example.org\n",
+	    ":2: trap.hostname: invalid DNS name" },
+	{ "[trap]\nsensor = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaa\n",
+	    ":2: trap.sensor: longer than 63 characters" },
+	{ "[trap]\nsensor = a\x7f" "b\n",
+	    ":2: trap.sensor: must be printable ASCII without spaces" },
+	{ "[trap]\ncallout_senders = postmaster@example.org\n",
+	    ":2: trap.callout_senders: 'postmaster@example.org' is not a "
+	    "local part" },
+	{ "[trap]\ncallout_senders = <>\n",
+	    ":2: trap.callout_senders: '<>' is not a local part" },
+	{ "[trap]\ncallout_senders = a\"b\n",
+	    ":2: trap.callout_senders: 'a\"b' is not a local part" },
+	{ "[trap]\ncallout_senders = abcdefghijklmnopqrstuvwx\n",
+	    ":2: trap.callout_senders: 'abcdefghijklmnopqrstuvwx' is longer "
+	    "than 23 characters" },
+	{ "[trap]\ncallout_senders = abcdefghijklmnopqrstuvw bounces+x\n",
+	    NULL },
+	{ "[trap]\ncallout_senders = a b c d e f g h i j k l m n o p q\n",
+	    ":2: trap.callout_senders: more than 16 senders" },
+	{ "[trap]\ncallout_senders = a b c d e f g h i j k l m n o p\n",
+	    NULL },
+	{ "[trap]\nproxy_trusted = 10.0.0.1/8\n", ":2: trap.proxy_trusted: "
+	    "'10.0.0.1/8' is not an address or CIDR prefix" },
+	{ "[trap]\nproxy_trusted = lb.example.org\n",
+	    ":2: trap.proxy_trusted: 'lb.example.org' is not an address or "
+	    "CIDR prefix" },
+	{ "[trap]\nproxy_trusted = ::1 127.0.0.0/8\n", NULL },
 	/* control bytes are escaped when quoted back */
 	{ "[log]\nlevel = de\x01" "bug\n", ":2: log.level: unknown log level "
 	    "'de\\x01bug' (error, warn, info or debug)" },
@@ -544,6 +731,29 @@ test_shipped(void **state)
 	assert_string_equal(cfg.dns.txt, def.dns.txt);
 	assert_string_equal(cfg.web.lookup_url, def.web.lookup_url);
 	assert_int_equal(cfg.log.level, def.log.level);
+	assert_string_equal(cfg.trap.listen, def.trap.listen);
+	assert_string_equal(cfg.trap.domains, def.trap.domains);
+	assert_string_equal(cfg.trap.addresses, def.trap.addresses);
+	assert_string_equal(cfg.trap.hostname, def.trap.hostname);
+	assert_string_equal(cfg.trap.sensor, def.trap.sensor);
+	assert_string_equal(cfg.trap.callout_senders, def.trap.callout_senders);
+	assert_int_equal(cfg.trap.line_max, def.trap.line_max);
+	assert_int_equal(cfg.trap.max_recipients, def.trap.max_recipients);
+	assert_int_equal(cfg.trap.max_message_size, def.trap.max_message_size);
+	assert_int_equal(cfg.trap.keep_headers, def.trap.keep_headers);
+	assert_int_equal(cfg.trap.keep_body, def.trap.keep_body);
+	assert_int_equal(cfg.trap.max_commands, def.trap.max_commands);
+	assert_int_equal(cfg.trap.max_errors, def.trap.max_errors);
+	assert_int_equal(cfg.trap.session_timeout, def.trap.session_timeout);
+	assert_int_equal(cfg.trap.idle_timeout, def.trap.idle_timeout);
+	assert_int_equal(cfg.trap.max_sessions, def.trap.max_sessions);
+	assert_int_equal(cfg.trap.max_sessions_per_ip,
+	    def.trap.max_sessions_per_ip);
+	assert_int_equal(cfg.trap.tls, def.trap.tls);
+	assert_string_equal(cfg.trap.tls_cert, def.trap.tls_cert);
+	assert_string_equal(cfg.trap.tls_key, def.trap.tls_key);
+	assert_int_equal(cfg.trap.proxy_protocol, def.trap.proxy_protocol);
+	assert_string_equal(cfg.trap.proxy_trusted, def.trap.proxy_trusted);
 	config_free(&def);
 	config_free(&cfg);
 }

@@ -1,0 +1,1222 @@
+/* trap_server.c -- `backscatter trap`: listeners, limits, TLS and the store. */
+/* pipe2 is a Linux interface. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include "core/log.h"
+#include "trap/proxy_parse.h"
+#include "trap/smtp_session.h"
+#include "trap/trap_server.h"
+#include "trap/trap_tls.h"
+
+/*
+ * Stopping: sessions in the middle of a message get this long to finish
+ * it, then everyone gets 421 and this long again to read it.
+ */
+#define TRAP_DRAIN_GRACE_MS	10000
+#define TRAP_FLUSH_GRACE_MS	5000
+/* After accept() fails (out of descriptors), wait before trying again. */
+#define TRAP_ACCEPT_PAUSE_MS	1000
+/* listen(2) backlog: the kernel caps it at somaxconn anyway. */
+#define TRAP_LISTEN_BACKLOG	511
+/* A session id: 64 random bits in hex. */
+#define TRAP_ID_LEN		16
+/* Descriptors besides the sessions': listeners, store, pipe, stderr. */
+#define TRAP_FD_SPARE		64
+/* A 421 sent before any session exists (RFC 5321 4.5.3.1.5: 512). */
+#define TRAP_REFUSE_MAX		512
+
+/* How many sessions one address holds now (max_sessions_per_ip). */
+struct trap_ip {
+	struct addr	 addr;
+	int		 n;
+	struct trap_ip	*next;
+};
+
+struct trap_conn {
+	struct trap_server	*srv;
+	LIST_ENTRY(trap_conn)	 entry;
+	int			 fd;		/* ours to close, or -1 */
+	struct bufferevent	*bev;
+	struct event		*deadline;	/* session_timeout */
+	struct smtp_session	*sess;		/* NULL before PROXY */
+	char			 id[TRAP_ID_LEN + 1];
+	struct addr		 addr;		/* the peer, or PROXY source */
+	char			 addrtxt[ADDR_STRLEN];
+	int64_t			 start_ms;
+	int			 counted;	/* holds a slot of addr */
+	int			 proxy_wait;	/* PROXY header expected */
+	int			 tls_wait;	/* handshake after the 220 */
+	int			 tls;		/* the handshake is under way */
+	int			 tls_on;	/* and done */
+	int			 closing;	/* free once all is sent */
+	int			 paused;	/* replies unread: no reading */
+	const char		*why;		/* for the close log line */
+};
+
+struct trap_server {
+	struct trap_server_config	 cfg;
+	const char			*domains[TRAP_DOMAINS_MAX];
+	const char			*patterns[TRAP_PATTERNS_MAX];
+	struct smtp_config		 scfg;
+	struct event_base		*base;
+	struct evconnlistener		*listeners[TRAP_LISTEN_MAX];
+	size_t				 nlisteners;
+	struct event			*accept_ev;	/* resumes accepting */
+	int				 stop_pipe[2];
+	struct event			*stop_ev;
+	struct event			*drain_ev;
+	int				 drain_phase;
+	int				 draining;
+	SSL_CTX				*ssl_ctx;
+	struct store			*store;
+	LIST_HEAD(, trap_conn)		 conns;
+	int				 nconns;
+	struct trap_ip			**ips;
+	size_t				 nips;		/* buckets, 2^n */
+	uint64_t			 ipseed;
+};
+
+static void	trap_conn_free(struct trap_conn *);
+static void	trap_conn_feed(struct trap_conn *);
+
+static int64_t
+trap_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct timeval
+trap_tv(int64_t ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	return tv;
+}
+
+/* "192.0.2.1:25" or "[2001:db8::1]:25". */
+static void
+trap_sockaddr_str(const struct sockaddr *sa, char *buf, size_t size)
+{
+	char name[ADDR_STRLEN];
+	struct addr a;
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		memcpy(a.b, &s6->sin6_addr, 16);
+		addr_format(&a, name, sizeof(name));
+		snprintf(buf, size, "[%s]:%u", name, ntohs(s6->sin6_port));
+	} else if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		addr_from_v4(&a, (const uint8_t *)&s4->sin_addr);
+		addr_format(&a, name, sizeof(name));
+		snprintf(buf, size, "%s:%u", name, ntohs(s4->sin_port));
+	} else
+		snprintf(buf, size, "?");
+}
+
+/* The address of a peer; IPv4 becomes v4-mapped, as everywhere. */
+static int
+trap_sockaddr_addr(const struct sockaddr *sa, struct addr *out)
+{
+	if (sa->sa_family == AF_INET6) {
+		memcpy(out->b, &((const struct sockaddr_in6 *)(const void *)sa)
+		    ->sin6_addr, 16);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET) {
+		addr_from_v4(out, (const uint8_t *)
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr);
+		return 0;
+	}
+	return -1;
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+/*
+ * Copies the host name, or "localhost" when there is none. A name longer
+ * than buf (the sensor label is shorter than a host name may be) is cut:
+ * it only labels evidence.
+ */
+static void
+trap_hostname(char *buf, size_t size)
+{
+	char host[256];
+	size_t len;
+
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	len = strnlen(host, size - 1);
+	memcpy(buf, host, len);
+	buf[len] = '\0';
+}
+
+/* Splits a space-separated, already checked list; -1 if one is too long. */
+static int
+trap_split(const char *list, char *dst, size_t width, size_t max, size_t *n)
+{
+	char buf[CONFIG_LINE_MAX + 1], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	*n = 0;
+	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (*n == max || strlen(tok) >= width)
+			return -1;
+		memcpy(dst + *n * width, tok, strlen(tok) + 1);
+		(*n)++;
+	}
+	return 0;
+}
+
+int
+trap_server_config_init(struct trap_server_config *sc,
+    const struct config *cfg, char *err, size_t errlen)
+{
+	char buf[CONFIG_LINE_MAX + 1], *tok, *save = NULL;
+	size_t n;
+
+	memset(sc, 0, sizeof(*sc));
+	snprintf(buf, sizeof(buf), "%s", cfg->trap.listen);
+	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (sc->nlisten == TRAP_LISTEN_MAX) {
+			snprintf(err, errlen, "trap.listen: more than %d "
+			    "addresses", TRAP_LISTEN_MAX);
+			return -1;
+		}
+		if (addr_parse_sockaddr(tok, &sc->listen[sc->nlisten],
+		    &sc->listen_len[sc->nlisten]) == -1) {
+			snprintf(err, errlen, "trap.listen: '%.64s' is not "
+			    "ADDR:PORT or [IPV6]:PORT", tok);
+			return -1;
+		}
+		sc->nlisten++;
+	}
+	if (trap_split(cfg->trap.domains, &sc->domains[0][0],
+	    sizeof(sc->domains[0]), TRAP_DOMAINS_MAX, &sc->ndomains) == -1 ||
+	    sc->ndomains == 0) {
+		snprintf(err, errlen, "trap.domains: bad list");
+		return -1;
+	}
+	if (trap_split(cfg->trap.addresses, &sc->patterns[0][0],
+	    sizeof(sc->patterns[0]), TRAP_PATTERNS_MAX, &sc->npatterns) == -1) {
+		snprintf(err, errlen, "trap.addresses: bad list");
+		return -1;
+	}
+	/* "*" alone is every address: no pattern to match at all. */
+	for (n = 0; n < sc->npatterns; n++)
+		if (strcmp(sc->patterns[n], "*") == 0)
+			sc->npatterns = 0;
+	if (strcmp(cfg->trap.hostname, "auto") == 0)
+		trap_hostname(sc->hostname, sizeof(sc->hostname));
+	else
+		snprintf(sc->hostname, sizeof(sc->hostname), "%s",
+		    cfg->trap.hostname);
+	if (strcmp(cfg->trap.sensor, "auto") == 0)
+		trap_hostname(sc->sensor, sizeof(sc->sensor));
+	else
+		snprintf(sc->sensor, sizeof(sc->sensor), "%s",
+		    cfg->trap.sensor);
+	if (strcmp(cfg->trap.callout_senders, "auto") != 0 &&
+	    classify_config_parse(&sc->classify,
+	    cfg->trap.callout_senders) == -1) {
+		snprintf(err, errlen, "trap.callout_senders: not a list of "
+		    "local parts the classifier takes");
+		return -1;
+	}
+	sc->line_max = (size_t)cfg->trap.line_max;
+	sc->max_recipients = (size_t)cfg->trap.max_recipients;
+	sc->max_message_size = (uint64_t)cfg->trap.max_message_size;
+	sc->keep_headers = (size_t)cfg->trap.keep_headers;
+	sc->keep_body = (size_t)cfg->trap.keep_body;
+	sc->max_commands = (unsigned int)cfg->trap.max_commands;
+	sc->max_errors = (unsigned int)cfg->trap.max_errors;
+	sc->session_timeout_ms = cfg->trap.session_timeout * 1000;
+	sc->idle_timeout_ms = cfg->trap.idle_timeout * 1000;
+	sc->max_sessions = cfg->trap.max_sessions;
+	sc->max_sessions_per_ip = cfg->trap.max_sessions_per_ip;
+	sc->proxy_protocol = cfg->trap.proxy_protocol;
+	if (strcmp(cfg->trap.proxy_trusted, "none") != 0) {
+		save = NULL;
+		snprintf(buf, sizeof(buf), "%s", cfg->trap.proxy_trusted);
+		for (tok = strtok_r(buf, ", \t", &save); tok != NULL &&
+		    sc->nproxy_trusted < TRAP_TRUSTED_MAX;
+		    tok = strtok_r(NULL, ", \t", &save))
+			if (prefix_parse(tok, strlen(tok),
+			    &sc->proxy_trusted[sc->nproxy_trusted]) == 0)
+				sc->nproxy_trusted++;
+	}
+
+	if (snprintf(sc->store_path, sizeof(sc->store_path), "%s",
+	    cfg->store.path) >= (int)sizeof(sc->store_path)) {
+		snprintf(err, errlen, "store.path: too long");
+		return -1;
+	}
+	sc->store.path = sc->store_path;
+	sc->store.busy_timeout_ms = cfg->store.busy_timeout;
+	sc->store.sync_full = cfg->store.sync_full;
+	sc->store.ttl = cfg->listing.ttl;
+	sc->store.min_hits = cfg->listing.min_hits;
+	sc->store.window = cfg->listing.window;
+	sc->store.allow_special = cfg->listing.allow_special;
+
+	sc->tls = cfg->trap.tls;
+	if (strcmp(cfg->trap.tls_cert, "auto") == 0) {
+		if (strcmp(cfg->trap.tls_key, "auto") != 0) {
+			snprintf(err, errlen, "trap.tls_key is set but "
+			    "trap.tls_cert is auto: set both");
+			return -1;
+		}
+		sc->tls_make = 1;
+		if (trap_tls_auto_paths(sc->store_path, sc->tls_cert,
+		    sizeof(sc->tls_cert), sc->tls_key,
+		    sizeof(sc->tls_key)) == -1) {
+			snprintf(err, errlen, "store.path: too long for the "
+			    "TLS files next to it");
+			return -1;
+		}
+	} else {
+		snprintf(sc->tls_cert, sizeof(sc->tls_cert), "%s",
+		    cfg->trap.tls_cert);
+		/* The key may sit in the certificate's file. */
+		snprintf(sc->tls_key, sizeof(sc->tls_key), "%s",
+		    strcmp(cfg->trap.tls_key, "auto") == 0 ?
+		    cfg->trap.tls_cert : cfg->trap.tls_key);
+	}
+	return 0;
+}
+
+/* ---- sessions per address --------------------------------------------- */
+
+/* FNV-1a over the address, seeded so clients cannot pick collisions. */
+static size_t
+trap_ip_bucket(const struct trap_server *srv, const struct addr *a)
+{
+	uint64_t h = 14695981039346656037ULL ^ srv->ipseed;
+
+	for (size_t i = 0; i < sizeof(a->b); i++) {
+		h ^= a->b[i];
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h ^ (h >> 32)) & (srv->nips - 1);
+}
+
+/* Takes a slot for a: 0, or -1 when a holds max_sessions_per_ip. */
+static int
+trap_ip_take(struct trap_server *srv, const struct addr *a)
+{
+	struct trap_ip **head = &srv->ips[trap_ip_bucket(srv, a)], *e;
+
+	for (e = *head; e != NULL; e = e->next)
+		if (addr_cmp(&e->addr, a) == 0)
+			break;
+	if (e != NULL && e->n >= srv->cfg.max_sessions_per_ip)
+		return -1;
+	if (e == NULL) {
+		if ((e = calloc(1, sizeof(*e))) == NULL)
+			return -1;
+		e->addr = *a;
+		e->next = *head;
+		*head = e;
+	}
+	e->n++;
+	return 0;
+}
+
+static void
+trap_ip_release(struct trap_server *srv, const struct addr *a)
+{
+	struct trap_ip **pp = &srv->ips[trap_ip_bucket(srv, a)], *e;
+
+	for (; (e = *pp) != NULL; pp = &e->next) {
+		if (addr_cmp(&e->addr, a) != 0)
+			continue;
+		if (--e->n == 0) {
+			*pp = e->next;
+			free(e);
+		}
+		return;
+	}
+}
+
+/* ---- the session's window on the world -------------------------------- */
+
+static void
+trap_io_write(void *arg, const char *buf, size_t len)
+{
+	struct trap_conn *c = arg;
+
+	if (bufferevent_write(c->bev, buf, len) == -1)
+		log_warnx("%s event=error what=\"out of memory writing\"",
+		    c->id);
+}
+
+static int
+trap_io_record(void *arg, const struct store_hit *h,
+    enum store_hit_outcome *outcome)
+{
+	struct trap_conn *c = arg;
+
+	if (store_record_hit(c->srv->store, h, outcome) == -1) {
+		log_warnx("trap: %s", store_errmsg(c->srv->store));
+		return -1;
+	}
+	return 0;
+}
+
+static size_t
+trap_io_backlog(void *arg)
+{
+	struct trap_conn *c = arg;
+
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+static int64_t
+trap_io_now(void *arg)
+{
+	(void)arg;
+	return (int64_t)time(NULL);
+}
+
+static const struct smtp_io trap_io = {
+	trap_io_write, trap_io_record, trap_io_backlog, trap_io_now,
+};
+
+/* ---- connections ------------------------------------------------------- */
+
+/*
+ * Refuses a connection before any session exists: one 421 line
+ * (RFC 5321 3.1: the server may close with 421 instead of greeting),
+ * sent without waiting, then close.
+ */
+static void
+trap_refuse(struct trap_server *srv, int fd, const char *text)
+{
+	char buf[TRAP_REFUSE_MAX];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "421 4.7.0 %s %s\r\n",
+	    srv->cfg.hostname, text);
+	if (n > 0 && (size_t)n < sizeof(buf) &&
+	    send(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
+		log_debug("trap: refusing: %s", strerror(errno));
+	close(fd);
+}
+
+static void
+trap_conn_log_close(struct trap_conn *c)
+{
+	struct smtp_stats st;
+
+	memset(&st, 0, sizeof(st));
+	if (c->sess != NULL)
+		smtp_session_stats(c->sess, &st);
+	log_info("%s event=close addr=%s reason=%s duration_ms=%lld "
+	    "commands=%u errors=%u transactions=%u hits=%u lost=%u tls=%s",
+	    c->id, c->addrtxt, c->why != NULL ? c->why : "?",
+	    (long long)(trap_now_ms() - c->start_ms), st.commands, st.errors,
+	    st.transactions, st.hits, st.lost, c->tls_on ? "yes" : "no");
+}
+
+static void
+trap_conn_free(struct trap_conn *c)
+{
+	struct trap_server *srv = c->srv;
+
+	trap_conn_log_close(c);
+	LIST_REMOVE(c, entry);
+	srv->nconns--;
+	if (c->counted)
+		trap_ip_release(srv, &c->addr);
+	if (c->deadline != NULL)
+		event_free(c->deadline);
+	/* A TLS bufferevent owns the socket and closes it; a plain one not. */
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	if (c->fd != -1)
+		close(c->fd);
+	smtp_session_free(c->sess);
+	free(c);
+	if (srv->draining && srv->nconns == 0)
+		event_base_loopexit(srv->base, NULL);
+}
+
+/* Sends what is queued, then frees: the write callback finishes it. */
+static void
+trap_conn_close(struct trap_conn *c, const char *why)
+{
+	if (c->why == NULL)
+		c->why = why;
+	c->closing = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	evbuffer_drain(bufferevent_get_input(c->bev),
+	    evbuffer_get_length(bufferevent_get_input(c->bev)));
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		trap_conn_free(c);
+}
+
+static void	trap_conn_read(struct bufferevent *, void *);
+static void	trap_conn_write(struct bufferevent *, void *);
+static void	trap_conn_event(struct bufferevent *, short, void *);
+
+static void
+trap_conn_setup_bev(struct trap_conn *c)
+{
+	struct timeval tv = trap_tv(c->srv->cfg.idle_timeout_ms);
+
+	bufferevent_setcb(c->bev, trap_conn_read, trap_conn_write,
+	    trap_conn_event, c);
+	/*
+	 * The read timeout is the idle timeout (RFC 5321 4.5.3.2.7); the
+	 * write timeout drops a client that stops reading its replies.
+	 */
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+/*
+ * The 220 to STARTTLS is sent: the plain bufferevent goes (with any
+ * bytes the client pipelined after STARTTLS, RFC 3207 4.2), a TLS one
+ * takes the socket over and runs the handshake.
+ */
+static void
+trap_conn_start_tls(struct trap_conn *c)
+{
+	SSL *ssl;
+
+	c->tls_wait = 0;
+	bufferevent_free(c->bev);
+	c->bev = NULL;
+	if ((ssl = SSL_new(c->srv->ssl_ctx)) == NULL) {
+		c->why = "tls-error";
+		smtp_session_lost(c->sess);
+		trap_conn_free(c);
+		return;
+	}
+	c->bev = bufferevent_openssl_socket_new(c->srv->base, c->fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		c->why = "tls-error";
+		smtp_session_lost(c->sess);
+		trap_conn_free(c);
+		return;
+	}
+	c->fd = -1;		/* the TLS bufferevent closes it */
+	c->tls = 1;
+	trap_conn_setup_bev(c);
+}
+
+/* Acts on what the session wants after it took input. */
+static void
+trap_conn_after(struct trap_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t left;
+
+	switch (smtp_session_want(c->sess)) {
+	case SMTP_WANT_INPUT:
+		/* Input left over: replies pile up unread; wait for them. */
+		if (evbuffer_get_length(in) > 0 && !c->paused) {
+			c->paused = 1;
+			bufferevent_disable(c->bev, EV_READ);
+		}
+		break;
+	case SMTP_WANT_TLS:
+		bufferevent_disable(c->bev, EV_READ);
+		if ((left = evbuffer_get_length(in)) > 0) {
+			log_info("%s event=starttls-discard addr=%s bytes=%zu",
+			    c->id, c->addrtxt, left);
+			evbuffer_drain(in, left);
+		}
+		c->tls_wait = 1;
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+			trap_conn_start_tls(c);
+		break;
+	case SMTP_WANT_CLOSE:
+		trap_conn_close(c, "quit");
+		break;
+	}
+}
+
+/* Feeds the session from the input buffer, a contiguous piece at a time. */
+static void
+trap_conn_feed(struct trap_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec v;
+	size_t n;
+
+	while (smtp_session_want(c->sess) == SMTP_WANT_INPUT &&
+	    evbuffer_get_length(in) > 0) {
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		n = smtp_session_input(c->sess, v.iov_base, v.iov_len);
+		evbuffer_drain(in, n);
+		if (n < v.iov_len)
+			break;
+	}
+	trap_conn_after(c);
+}
+
+/* The session begins once the client's address is known. */
+static int
+trap_conn_start(struct trap_conn *c)
+{
+	c->sess = smtp_session_new(&c->srv->scfg, &trap_io, c, c->id,
+	    &c->addr);
+	if (c->sess == NULL) {
+		log_warnx("%s event=error what=\"out of memory\"", c->id);
+		c->why = "error";
+		trap_conn_free(c);
+		return -1;
+	}
+	smtp_session_greet(c->sess);
+	return 0;
+}
+
+/*
+ * PROXY protocol: a trusted proxy sends one header before anything
+ * else, and its source address is the client's. A header that does not
+ * parse means a broken proxy; the connection is dropped without a word.
+ */
+static int
+trap_conn_proxy(struct trap_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct proxy_hdr h;
+	const char *err = NULL;
+	size_t len = evbuffer_get_length(in);
+	char src[ADDR_STRLEN];
+	int rc;
+
+	if (len > PROXY_MAX)
+		len = PROXY_MAX;
+	rc = proxy_parse(evbuffer_pullup(in, (ssize_t)len), len, &h, &err);
+	if (rc == 0)
+		return -1;	/* more to come */
+	if (rc < 0) {
+		log_info("%s event=proxy-error addr=%s why=\"%s\"", c->id,
+		    c->addrtxt, err);
+		c->why = "proxy-error";
+		trap_conn_free(c);
+		return -1;
+	}
+	evbuffer_drain(in, (size_t)rc);
+	c->proxy_wait = 0;
+	if (h.known) {
+		addr_format(&h.src, src, sizeof(src));
+		log_info("%s event=proxy addr=%s proxy=%s version=%d", c->id,
+		    src, c->addrtxt, h.version);
+		c->addr = h.src;
+		snprintf(c->addrtxt, sizeof(c->addrtxt), "%s", src);
+	} else
+		log_info("%s event=proxy addr=%s proxy=%s version=%d "
+		    "source=unknown", c->id, c->addrtxt, c->addrtxt,
+		    h.version);
+	if (trap_ip_take(c->srv, &c->addr) == -1) {
+		log_info("%s event=limit what=sessions-per-ip addr=%s", c->id,
+		    c->addrtxt);
+		evbuffer_add_printf(bufferevent_get_output(c->bev),
+		    "421 4.7.0 %s Error: too many connections from your "
+		    "address\r\n", c->srv->cfg.hostname);
+		trap_conn_close(c, "limit");
+		return -1;
+	}
+	c->counted = 1;
+	return trap_conn_start(c);
+}
+
+static void
+trap_conn_read(struct bufferevent *bev, void *arg)
+{
+	struct trap_conn *c = arg;
+
+	(void)bev;
+	if (c->closing) {
+		evbuffer_drain(bufferevent_get_input(c->bev),
+		    evbuffer_get_length(bufferevent_get_input(c->bev)));
+		return;
+	}
+	if (c->proxy_wait && trap_conn_proxy(c) == -1)
+		return;
+	trap_conn_feed(c);
+}
+
+/* The output is sent: close, start TLS, or read again. */
+static void
+trap_conn_write(struct bufferevent *bev, void *arg)
+{
+	struct trap_conn *c = arg;
+
+	(void)bev;
+	if (c->closing)
+		trap_conn_free(c);
+	else if (c->tls_wait)
+		trap_conn_start_tls(c);
+	else if (c->paused) {
+		c->paused = 0;
+		bufferevent_enable(c->bev, EV_READ);
+		trap_conn_feed(c);
+	}
+}
+
+static void
+trap_conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct trap_conn *c = arg;
+	char ebuf[256];
+	unsigned long e;
+	SSL *ssl;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		ssl = bufferevent_openssl_get_ssl(bev);
+		c->tls_on = 1;
+		log_info("%s event=tls addr=%s version=%s cipher=%s", c->id,
+		    c->addrtxt, ssl ? SSL_get_version(ssl) : "?",
+		    ssl ? SSL_get_cipher_name(ssl) : "?");
+		smtp_session_tls_ready(c->sess);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		if ((what & BEV_EVENT_READING) && c->sess != NULL &&
+		    !c->closing && !(c->tls && !c->tls_on)) {
+			c->why = "idle";
+			smtp_session_end(c->sess, SMTP_END_IDLE);
+			trap_conn_after(c);
+			return;
+		}
+		c->why = c->why != NULL ? c->why : "timeout";
+		if (c->sess != NULL)
+			smtp_session_lost(c->sess);
+		trap_conn_free(c);
+		return;
+	}
+	if (c->tls && !c->tls_on && (what & BEV_EVENT_ERROR)) {
+		e = bufferevent_get_openssl_error(bev);
+		if (e != 0)
+			ERR_error_string_n(e, ebuf, sizeof(ebuf));
+		log_info("%s event=tls-error addr=%s why=\"%s\"", c->id,
+		    c->addrtxt, e != 0 ? ebuf : "handshake failed");
+		c->why = "tls-error";
+	} else if (c->why == NULL)
+		c->why = (what & BEV_EVENT_EOF) ? "eof" : "error";
+	if (c->sess != NULL)
+		smtp_session_lost(c->sess);
+	trap_conn_free(c);
+}
+
+/* session_timeout: the whole session, however busy. */
+static void
+trap_conn_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct trap_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->sess != NULL && !c->closing && !c->tls_wait &&
+	    !(c->tls && !c->tls_on)) {
+		c->why = "session-time";
+		smtp_session_end(c->sess, SMTP_END_TIMEOUT);
+		trap_conn_after(c);
+		return;
+	}
+	c->why = c->why != NULL ? c->why : "session-time";
+	if (c->sess != NULL)
+		smtp_session_lost(c->sess);
+	trap_conn_free(c);
+}
+
+static int
+trap_trusted(const struct trap_server *srv, const struct addr *a)
+{
+	for (size_t i = 0; i < srv->cfg.nproxy_trusted; i++)
+		if (prefix_contains(&srv->cfg.proxy_trusted[i], a))
+			return 1;
+	return 0;
+}
+
+static void
+trap_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct trap_server *srv = arg;
+	struct trap_conn *c;
+	struct timeval tv;
+	struct addr peer;
+	uint8_t rnd[TRAP_ID_LEN / 2];
+	int proxy;
+
+	(void)l;
+	(void)salen;
+	if (srv->draining || trap_sockaddr_addr(sa, &peer) == -1) {
+		close(fd);
+		return;
+	}
+	if (srv->nconns >= srv->cfg.max_sessions) {
+		char txt[ADDR_STRLEN];
+
+		addr_format(&peer, txt, sizeof(txt));
+		log_info("trap: event=limit what=sessions addr=%s max=%d", txt,
+		    srv->cfg.max_sessions);
+		trap_refuse(srv, fd, "Error: too many connections");
+		return;
+	}
+	/* Behind a trusted proxy the client is known only from its header. */
+	proxy = srv->cfg.proxy_protocol && trap_trusted(srv, &peer);
+	if (!proxy && trap_ip_take(srv, &peer) == -1) {
+		char txt[ADDR_STRLEN];
+
+		addr_format(&peer, txt, sizeof(txt));
+		log_info("trap: event=limit what=sessions-per-ip addr=%s "
+		    "max=%d", txt, srv->cfg.max_sessions_per_ip);
+		trap_refuse(srv, fd, "Error: too many connections from your "
+		    "address");
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		if (!proxy)
+			trap_ip_release(srv, &peer);
+		close(fd);
+		return;
+	}
+	c->srv = srv;
+	c->fd = fd;
+	c->addr = peer;
+	c->counted = !proxy;
+	c->proxy_wait = proxy;
+	c->start_ms = trap_now_ms();
+	addr_format(&peer, c->addrtxt, sizeof(c->addrtxt));
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		memset(rnd, 0, sizeof(rnd));
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(c->id + 2 * i, 3, "%02x", rnd[i]);
+	LIST_INSERT_HEAD(&srv->conns, c, entry);
+	srv->nconns++;
+	log_info("%s event=connect addr=%s%s", c->id, c->addrtxt,
+	    proxy ? " proxy=expected" : "");
+
+	c->bev = bufferevent_socket_new(srv->base, fd, 0);
+	c->deadline = evtimer_new(srv->base, trap_conn_deadline, c);
+	if (c->bev == NULL || c->deadline == NULL) {
+		log_warnx("%s event=error what=\"out of memory\"", c->id);
+		c->why = "error";
+		trap_conn_free(c);
+		return;
+	}
+	tv = trap_tv(srv->cfg.session_timeout_ms);
+	evtimer_add(c->deadline, &tv);
+	trap_conn_setup_bev(c);
+	if (!proxy)
+		(void)trap_conn_start(c);
+}
+
+/* ---- listeners, stopping ---------------------------------------------- */
+
+static void
+trap_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct trap_server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	if (srv->draining)
+		return;
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		evconnlistener_enable(srv->listeners[i]);
+}
+
+/*
+ * accept() failed, most likely out of descriptors: the listener would
+ * fire again at once and spin, so all pause for a moment.
+ */
+static void
+trap_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct trap_server *srv = arg;
+	struct timeval tv = trap_tv(TRAP_ACCEPT_PAUSE_MS);
+
+	(void)l;
+	log_warn("trap: accept");
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		evconnlistener_disable(srv->listeners[i]);
+	evtimer_add(srv->accept_ev, &tv);
+}
+
+/*
+ * The grace periods of a stop: first, sessions still inside a message
+ * get 421 now; then whatever is left is dropped and the loop ends.
+ */
+static void
+trap_drain_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct trap_server *srv = arg;
+	struct trap_conn *c, *next;
+	struct timeval tv = trap_tv(TRAP_FLUSH_GRACE_MS);
+
+	(void)fd;
+	(void)what;
+	for (c = LIST_FIRST(&srv->conns); c != NULL; c = next) {
+		next = LIST_NEXT(c, entry);
+		if (srv->drain_phase == 0 && !c->closing && c->sess != NULL &&
+		    !c->tls_wait && !(c->tls && !c->tls_on)) {
+			c->why = "shutdown";
+			smtp_session_end(c->sess, SMTP_END_SHUTDOWN);
+			trap_conn_close(c, "shutdown");
+		} else if (srv->drain_phase > 0 || !c->closing) {
+			c->why = c->why != NULL ? c->why : "shutdown";
+			if (c->sess != NULL)
+				smtp_session_lost(c->sess);
+			trap_conn_free(c);
+		}
+	}
+	if (srv->nconns == 0) {
+		event_base_loopexit(srv->base, NULL);
+		return;
+	}
+	srv->drain_phase++;
+	if (srv->drain_phase > 1) {
+		event_base_loopexit(srv->base, NULL);
+		return;
+	}
+	evtimer_add(srv->drain_ev, &tv);
+}
+
+static void
+trap_on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	struct trap_server *srv = arg;
+	struct trap_conn *c, *next;
+	struct timeval tv = trap_tv(TRAP_DRAIN_GRACE_MS);
+	char buf[64];
+
+	(void)what;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	if (srv->draining)
+		return;
+	srv->draining = 1;
+	log_info("trap: stopping, %d session%s open", srv->nconns,
+	    srv->nconns == 1 ? "" : "s");
+	for (size_t i = 0; i < srv->nlisteners; i++) {
+		evconnlistener_free(srv->listeners[i]);
+		srv->listeners[i] = NULL;
+	}
+	srv->nlisteners = 0;
+	for (c = LIST_FIRST(&srv->conns); c != NULL; c = next) {
+		next = LIST_NEXT(c, entry);
+		if (c->closing)
+			continue;
+		if (c->sess == NULL || c->tls_wait || (c->tls && !c->tls_on)) {
+			c->why = "shutdown";
+			if (c->sess != NULL)
+				smtp_session_lost(c->sess);
+			trap_conn_free(c);
+			continue;
+		}
+		/* In DATA the message is finished first, then 421. */
+		smtp_session_drain(c->sess);
+		if (smtp_session_want(c->sess) == SMTP_WANT_CLOSE)
+			trap_conn_close(c, "shutdown");
+	}
+	if (srv->nconns == 0) {
+		event_base_loopexit(srv->base, NULL);
+		return;
+	}
+	evtimer_add(srv->drain_ev, &tv);
+}
+
+/*
+ * One listening socket, with an error that names the address. IPv6
+ * sockets are IPv6-only, so that [::]:25 and 0.0.0.0:25 can both be
+ * listed.
+ */
+static int
+trap_listen_socket(const struct sockaddr_storage *ss, socklen_t len,
+    char *err, size_t errlen)
+{
+	char name[ADDR_STRLEN + 16];
+	int fd, on = 1, saved;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
+	if (fd == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1) ||
+	    bind(fd, (const struct sockaddr *)ss, len) == -1 ||
+	    listen(fd, TRAP_LISTEN_BACKLOG) == -1) {
+		saved = errno;
+		trap_sockaddr_str((const struct sockaddr *)ss, name,
+		    sizeof(name));
+		snprintf(err, errlen, "listen %s: %s", name, strerror(saved));
+		if (fd != -1)
+			close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Each session holds a descriptor. The usual soft limit (1024) is below
+ * what max_sessions may ask for, so it is raised toward the hard limit;
+ * if that is not enough, accept() fails past it and the log says why.
+ */
+static void
+trap_raise_nofile(int sessions)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)sessions + TRAP_FD_SPARE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ?
+	    rl.rlim_max : need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < need)
+		log_warnx("trap: %llu file descriptors are too few for "
+		    "trap.max_sessions = %d", (unsigned long long)rl.rlim_cur,
+		    sessions);
+}
+
+static int
+trap_server_bind(struct trap_server *srv, char *err, size_t errlen)
+{
+	const struct trap_server_config *cfg = &srv->cfg;
+	char why[512];
+	int fd;
+
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		fd = trap_listen_socket(&cfg->listen[i], cfg->listen_len[i],
+		    why, sizeof(why));
+		if (fd == -1) {
+			/*
+			 * A host without IPv6 (a container) cannot bind the
+			 * default [::1]:2525; the others still serve. Any
+			 * other failure, "in use" above all, is fatal.
+			 */
+			if (cfg->listen[i].ss_family == AF_INET6 &&
+			    (errno == EADDRNOTAVAIL ||
+			    errno == EAFNOSUPPORT)) {
+				log_warnx("trap: %s, skipped", why);
+				continue;
+			}
+			snprintf(err, errlen, "%s", why);
+			return -1;
+		}
+		srv->listeners[srv->nlisteners] = evconnlistener_new(srv->base,
+		    trap_accept, srv, LEV_OPT_CLOSE_ON_FREE |
+		    LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+		if (srv->listeners[srv->nlisteners] == NULL) {
+			close(fd);
+			snprintf(err, errlen, "listen: out of memory");
+			return -1;
+		}
+		evconnlistener_set_error_cb(srv->listeners[srv->nlisteners],
+		    trap_accept_error);
+		srv->nlisteners++;
+	}
+	if (srv->nlisteners == 0) {
+		snprintf(err, errlen, "no address to listen on");
+		return -1;
+	}
+	return 0;
+}
+
+struct trap_server *
+trap_server_new(const struct trap_server_config *cfg, char *err,
+    size_t errlen)
+{
+	struct trap_server *srv;
+	char serr[600];
+	size_t i;
+	int made;
+
+	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	srv->cfg = *cfg;
+	srv->cfg.store.path = srv->cfg.store_path;
+	srv->stop_pipe[0] = srv->stop_pipe[1] = -1;
+	LIST_INIT(&srv->conns);
+	for (i = 0; i < srv->cfg.ndomains; i++)
+		srv->domains[i] = srv->cfg.domains[i];
+	for (i = 0; i < srv->cfg.npatterns; i++)
+		srv->patterns[i] = srv->cfg.patterns[i];
+	srv->scfg.hostname = srv->cfg.hostname;
+	srv->scfg.sensor = srv->cfg.sensor;
+	srv->scfg.domains = srv->domains;
+	srv->scfg.ndomains = srv->cfg.ndomains;
+	srv->scfg.patterns = srv->patterns;
+	srv->scfg.npatterns = srv->cfg.npatterns;
+	srv->scfg.line_max = srv->cfg.line_max;
+	srv->scfg.max_recipients = srv->cfg.max_recipients;
+	srv->scfg.max_message_size = srv->cfg.max_message_size;
+	srv->scfg.keep_headers = srv->cfg.keep_headers;
+	srv->scfg.keep_body = srv->cfg.keep_body;
+	srv->scfg.max_commands = srv->cfg.max_commands;
+	srv->scfg.max_errors = srv->cfg.max_errors;
+	srv->scfg.tls = srv->cfg.tls;
+	srv->scfg.classify = &srv->cfg.classify;
+
+	/* Twice the sessions in buckets: chains stay short. */
+	for (srv->nips = 64; srv->nips < 2 * (size_t)srv->cfg.max_sessions;)
+		srv->nips *= 2;
+	if ((srv->ips = calloc(srv->nips, sizeof(*srv->ips))) == NULL ||
+	    RAND_bytes((unsigned char *)&srv->ipseed,
+	    sizeof(srv->ipseed)) != 1) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (pipe2(srv->stop_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	if ((srv->base = event_base_new()) == NULL ||
+	    (srv->stop_ev = event_new(srv->base, srv->stop_pipe[0],
+	    EV_READ | EV_PERSIST, trap_on_stop, srv)) == NULL ||
+	    (srv->drain_ev = evtimer_new(srv->base, trap_drain_timer,
+	    srv)) == NULL ||
+	    (srv->accept_ev = evtimer_new(srv->base, trap_accept_resume,
+	    srv)) == NULL || event_add(srv->stop_ev, NULL) == -1) {
+		snprintf(err, errlen, "event loop: out of memory");
+		goto fail;
+	}
+	/* The store first: it makes the directory the TLS files go into. */
+	if ((srv->store = store_open(&srv->cfg.store, STORE_OPEN_CREATE, serr,
+	    sizeof(serr))) == NULL) {
+		snprintf(err, errlen, "%s", serr);
+		goto fail;
+	}
+	if (srv->cfg.tls) {
+		if (srv->cfg.tls_make && trap_tls_make_selfsigned(
+		    srv->cfg.tls_cert, srv->cfg.tls_key, srv->cfg.hostname,
+		    &made, serr, sizeof(serr)) == -1) {
+			snprintf(err, errlen, "TLS: %s", serr);
+			goto fail;
+		}
+		if (srv->cfg.tls_make && made)
+			log_info("trap: made a self-signed certificate for %s: "
+			    "%s (key %s)", srv->cfg.hostname,
+			    srv->cfg.tls_cert, srv->cfg.tls_key);
+		if ((srv->ssl_ctx = trap_tls_ctx_new(srv->cfg.tls_cert,
+		    srv->cfg.tls_key, serr, sizeof(serr))) == NULL) {
+			snprintf(err, errlen, "%s", serr);
+			goto fail;
+		}
+	}
+	trap_raise_nofile(srv->cfg.max_sessions);
+	if (trap_server_bind(srv, err, errlen) == -1)
+		goto fail;
+	return srv;
+fail:
+	trap_server_free(srv);
+	return NULL;
+}
+
+int
+trap_server_run(struct trap_server *srv)
+{
+	char list[512];
+	size_t off = 0;
+	int rc;
+
+	/* A client that goes away mid-reply must not kill the process. */
+	signal(SIGPIPE, SIG_IGN);
+	list[0] = '\0';
+	for (size_t i = 0; i < srv->cfg.ndomains && off < sizeof(list); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+		    i ? "," : "", srv->cfg.domains[i]);
+	log_info("trap: %s answering on %zu address%s for %s, sensor %s, "
+	    "TLS %s, PROXY %s", srv->cfg.hostname, srv->nlisteners,
+	    srv->nlisteners == 1 ? "" : "es", list, srv->cfg.sensor,
+	    srv->ssl_ctx != NULL ? "on" : "off",
+	    srv->cfg.proxy_protocol ? "on" : "off");
+	rc = event_base_dispatch(srv->base);
+	log_info("trap: stopped");
+	return rc == -1 ? -1 : 0;
+}
+
+void
+trap_server_stop(struct trap_server *srv)
+{
+	int saved = errno;
+	ssize_t n;
+
+	if (srv == NULL || srv->stop_pipe[1] == -1)
+		return;
+	/* A full pipe means a stop is pending already: nothing to add. */
+	n = write(srv->stop_pipe[1], "x", 1);
+	(void)n;
+	errno = saved;
+}
+
+void
+trap_server_free(struct trap_server *srv)
+{
+	struct trap_conn *c;
+	struct trap_ip *e, *next;
+
+	if (srv == NULL)
+		return;
+	while ((c = LIST_FIRST(&srv->conns)) != NULL) {
+		if (c->sess != NULL)
+			smtp_session_lost(c->sess);
+		c->why = c->why != NULL ? c->why : "shutdown";
+		trap_conn_free(c);
+	}
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		evconnlistener_free(srv->listeners[i]);
+	if (srv->stop_ev != NULL)
+		event_free(srv->stop_ev);
+	if (srv->drain_ev != NULL)
+		event_free(srv->drain_ev);
+	if (srv->accept_ev != NULL)
+		event_free(srv->accept_ev);
+	if (srv->base != NULL)
+		event_base_free(srv->base);
+	for (size_t i = 0; srv->ips != NULL && i < srv->nips; i++)
+		for (e = srv->ips[i]; e != NULL; e = next) {
+			next = e->next;
+			free(e);
+		}
+	free(srv->ips);
+	SSL_CTX_free(srv->ssl_ctx);
+	store_close(srv->store);
+	if (srv->stop_pipe[0] != -1)
+		close(srv->stop_pipe[0]);
+	if (srv->stop_pipe[1] != -1)
+		close(srv->stop_pipe[1]);
+	free(srv);
+}
