@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # run.sh -- install what is missing, build, and run backscatter from this
 # checkout with the store under ./var/. Arguments go to backscatter;
-# without any it runs the DNS server on 127.0.0.1:5353 (Ctrl-C stops it).
+# without any it runs `backscatter serve`: the trap on 127.0.0.1:2525 and
+# the DNS server on 127.0.0.1:5353 (Ctrl-C stops both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh build
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBACKSCATTER_TESTS=OFF >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 if [ $# -eq 0 ]; then
-	# `backscatter serve` (trap + DNS + web) arrives with the trap; until
-	# then the DNS server is the main job.
-	set -- dns
+	set -- serve
 fi
 exec ./build/backscatter "$@"

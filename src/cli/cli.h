@@ -81,6 +81,14 @@ int		 cli_getopt(struct cli *, int argc, char **argv,
 		    const char *shortopts, const struct option *longopts,
 		    int *first);
 
+/*
+ * Appends value to a space-separated list (a repeated option such as
+ * --listen, collected to replace a config key). -1 after a message
+ * naming the option (what) when the list is full.
+ */
+int		 cli_append_value(struct cli *, char *list, size_t size,
+		    const char *what, const char *value);
+
 /* The commands themselves. */
 int	cmd_list_add(struct cli *, int, char **);
 int	cmd_list_del(struct cli *, int, char **);

@@ -218,3 +218,17 @@ cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts,
 	}
 	return ch;
 }
+
+int
+cli_append_value(struct cli *c, char *list, size_t size, const char *what,
+    const char *value)
+{
+	size_t len = strlen(list);
+
+	if (snprintf(list + len, size - len, "%s%s", len ? " " : "", value) >=
+	    (int)(size - len)) {
+		cli_usage(c, "too many %s values", what);
+		return -1;
+	}
+	return 0;
+}

@@ -28,21 +28,6 @@ serve_on_signal(int sig)
 	dns_server_stop(serve_dns);
 }
 
-/* Appends one command-line value to a space-separated list. */
-static int
-serve_append(struct cli *c, char *list, size_t size, const char *what,
-    const char *value)
-{
-	size_t len = strlen(list);
-
-	if (snprintf(list + len, size - len, "%s%s", len ? " " : "", value) >=
-	    (int)(size - len)) {
-		cli_usage(c, "too many %s values", what);
-		return -1;
-	}
-	return 0;
-}
-
 /* Command-line values replace their config keys, as in dns and trap. */
 static int
 serve_override(struct cli *c, const char *section, const char *key,
@@ -134,17 +119,17 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	    -1) {
 		switch (ch) {
 		case 'D':
-			if (serve_append(c, dns_listen, sizeof(dns_listen),
+			if (cli_append_value(c, dns_listen, sizeof(dns_listen),
 			    "--dns-listen", optarg) == -1)
 				return CLI_USAGE;
 			break;
 		case 'T':
-			if (serve_append(c, trap_listen, sizeof(trap_listen),
-			    "--trap-listen", optarg) == -1)
+			if (cli_append_value(c, trap_listen,
+			    sizeof(trap_listen), "--trap-listen", optarg) == -1)
 				return CLI_USAGE;
 			break;
 		case 'd':
-			if (serve_append(c, domains, sizeof(domains),
+			if (cli_append_value(c, domains, sizeof(domains),
 			    "--domain", optarg) == -1)
 				return CLI_USAGE;
 			break;

@@ -24,24 +24,6 @@ trap_on_signal(int sig)
 	trap_server_stop(trap_signal_srv);
 }
 
-/*
- * Appends a command-line value to a list that replaces a config key, so
- * that --listen and --domain go through the same checks as the file.
- */
-static int
-trap_append(struct cli *c, char *list, size_t size, const char *what,
-    const char *value)
-{
-	size_t len = strlen(list);
-
-	if (snprintf(list + len, size - len, "%s%s", len ? " " : "", value) >=
-	    (int)(size - len)) {
-		cli_usage(c, "too many %s values", what);
-		return -1;
-	}
-	return 0;
-}
-
 int
 cmd_trap(struct cli *c, int argc, char **argv)
 {
@@ -61,12 +43,12 @@ cmd_trap(struct cli *c, int argc, char **argv)
 	while ((ch = cli_getopt(c, argc, argv, "l:d:", opts, &first)) != -1) {
 		switch (ch) {
 		case 'l':
-			if (trap_append(c, listen, sizeof(listen), "--listen",
-			    optarg) == -1)
+			if (cli_append_value(c, listen, sizeof(listen),
+			    "--listen", optarg) == -1)
 				return CLI_USAGE;
 			break;
 		case 'd':
-			if (trap_append(c, domains, sizeof(domains),
+			if (cli_append_value(c, domains, sizeof(domains),
 			    "--domain", optarg) == -1)
 				return CLI_USAGE;
 			break;

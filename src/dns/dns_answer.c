@@ -540,7 +540,8 @@ dns_reply_classify(struct dns_reply *rp, size_t k, struct zone_listing *l,
 			memset(&a, 0, sizeof(a));
 			for (i = 0; i < DNS_V6_LABELS; i++) {
 				d = nib[DNS_V6_LABELS - 1 - i];
-				a.b[i / 2] |= (uint8_t)(i % 2 == 0 ? d << 4 : d);
+				a.b[i / 2] |= (uint8_t)(i % 2 == 0 ?
+				    d << 4 : d);
 			}
 		}
 		if (rp->refused)

@@ -470,7 +470,7 @@ dns_tcp_io(struct dns_server *srv, struct dns_source *src,
 			memmove(c->out, c->out + n, c->outlen - (size_t)n);
 			c->outlen -= (size_t)n;
 			c->last_active_ms = dns_now_ms();
-			/* Room again: answer what waited behind a full buffer. */
+			/* Room again: answer what waited behind a full one. */
 			dns_tcp_answer(srv, src, c);
 		}
 	}
