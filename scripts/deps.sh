@@ -4,11 +4,11 @@
 set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libsqlite3-dev libinih-dev libevent-dev
-	libssl-dev libcmark-dev)
+	libssl-dev libcmark-dev libc-ares-dev libmilter-dev)
 test_pkgs=(libcmocka-dev sqlite3 rbldnsd bind9-dnsutils knot-dnsutils unbound
-	python3 dnsperf clang
+	python3 dnsperf clang curl
 	libclang-rt-14-dev util-linux iproute2 swaks libnet-ssleay-perl postfix
-	chromium chromium-driver)
+	chromium chromium-driver spamassassin rspamd)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_trap.h"
+#include "cli/cmd_web.h"
 #include "core/log.h"
 
 #define GLOBAL_USAGE \
@@ -91,14 +92,34 @@ const struct cli_command cli_commands[] = {
 	  "received, says 421 to the rest and exits.\n" },
 	{ "serve", cmd_serve,
 	  "[--trap-listen ADDR:PORT]... [--dns-listen ADDR:PORT]...\n"
-	  "\t[--domain DOMAIN]... [--zone NAME]",
-	  "Run the trap and the DNS server in one process on one store: the\n"
-	  "all-in-one for a first installation. Defaults are unprivileged:\n"
-	  "SMTP on 127.0.0.1:2525 and [::1]:2525 (trap.listen), DNS on\n"
-	  "127.0.0.1:5353 (dns.listen), the store in ./var/. A hit the trap\n"
+	  "\t[--web-listen ADDR:PORT]... [--domain DOMAIN]... [--zone NAME]",
+	  "Run the trap, the DNS server and the web lookup in one process on\n"
+	  "one store: the all-in-one for a first installation. Defaults are\n"
+	  "unprivileged: SMTP on 127.0.0.1:2525 and [::1]:2525 (trap.listen),\n"
+	  "DNS on 127.0.0.1:5353 (dns.listen), HTTP on 127.0.0.1:8080 and\n"
+	  "[::1]:8080 (web.listen), the store in ./var/. A hit the trap\n"
 	  "records is answered by DNS within a second. The options replace\n"
-	  "trap.listen, dns.listen, trap.domains and dns.zone. If either part\n"
-	  "cannot start, neither runs. SIGTERM stops both cleanly.\n" },
+	  "trap.listen, dns.listen, web.listen, trap.domains and dns.zone. If\n"
+	  "one part cannot start, none runs. SIGTERM stops all cleanly.\n" },
+	{ "web", cmd_web, "[--listen ADDR:PORT]... [--help-dir DIR]",
+	  "Serve the lookup pages, the fix guides, express delisting, the\n"
+	  "JSON API (/api/v1/openapi.json), statistics and /metrics over\n"
+	  "HTTP. Reads the store through its own connection and writes only\n"
+	  "delisting requests and admin actions, each audited. --listen\n"
+	  "(repeat it) replaces web.listen, default 127.0.0.1:8080 and\n"
+	  "[::1]:8080; --help-dir replaces web.help_dir (the Markdown guides).\n"
+	  "Put a TLS proxy in front of it for the public. Stops on SIGTERM.\n" },
+	{ "delist list", cmd_delist_list,
+	  "[--state pending|approved|denied|all] [--limit N] [--json]",
+	  "Express delisting requests, newest first; pending ones by default.\n"
+	  "Contact and reason come from the requester and are shown escaped.\n" },
+	{ "delist approve", cmd_delist_approve, "ID [--note TEXT]",
+	  "Approve a pending request: the address is delisted now (DNS stops\n"
+	  "answering it within a second) and the approval is audited. A new\n"
+	  "trap hit lists it again.\n" },
+	{ "delist deny", cmd_delist_deny, "ID [--note TEXT]",
+	  "Deny a pending request; the listing stays until it expires. Audited\n"
+	  "with --note.\n" },
 	{ NULL, NULL, NULL, NULL },
 };
 

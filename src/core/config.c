@@ -99,6 +99,8 @@ static int	config_check_hostname(char *, char *, size_t);
 static int	config_check_sensor(char *, char *, size_t);
 static int	config_check_senders(char *, char *, size_t);
 static int	config_check_trusted(char *, char *, size_t);
+static int	config_check_tokens(char *, char *, size_t);
+static int	config_check_blocked(char *, char *, size_t);
 static int	config_check_refuse(char *, char *, size_t);
 
 #define CONFIG_OFF(field)	offsetof(struct config, field)
@@ -160,6 +162,29 @@ static const struct config_key config_keys[] = {
 	CONFIG_KEY("web", "lookup_url", CONFIG_TEMPLATE, web.lookup_url,
 	    "http://localhost:8080/lookup?ip={ip}", 0, 0, NULL,
 	    config_check_url),
+	CONFIG_KEY("web", "listen", CONFIG_STRING, web.listen,
+	    "127.0.0.1:8080 [::1]:8080", 0, 0, NULL, config_check_listen),
+	CONFIG_KEY("web", "help_dir", CONFIG_STRING, web.help_dir,
+	    "auto", 0, 0, NULL, NULL),
+	CONFIG_KEY("web", "admin_tokens", CONFIG_STRING, web.admin_tokens,
+	    "none", 0, 0, NULL, config_check_tokens),
+	CONFIG_KEY("web", "lookups_per_minute", CONFIG_INT,
+	    web.lookups_per_minute, "60", 1, 100000, NULL, NULL),
+	CONFIG_KEY("web", "requests_per_hour", CONFIG_INT,
+	    web.requests_per_hour, "10", 1, 10000, NULL, NULL),
+	CONFIG_KEY("web", "timeout", CONFIG_DURATION, web.timeout,
+	    "30s", 1, 3600, NULL, NULL),
+
+	CONFIG_KEY("express", "enabled", CONFIG_BOOL, express.enabled,
+	    "on", 0, 0, NULL, NULL),
+	CONFIG_KEY("express", "quiet_period", CONFIG_DURATION,
+	    express.quiet_period, "24h", 0, DURATION_MAX, NULL, NULL),
+	CONFIG_KEY("express", "max_delistings", CONFIG_INT,
+	    express.max_delistings, "2", 0, 1000, NULL, NULL),
+	CONFIG_KEY("express", "blocked", CONFIG_STRING, express.blocked,
+	    "none", 0, 0, NULL, config_check_blocked),
+	CONFIG_KEY("express", "auto_approve", CONFIG_BOOL,
+	    express.auto_approve, "off", 0, 0, NULL, NULL),
 
 	CONFIG_KEY("log", "level", CONFIG_LOGLEVEL, log.level,
 	    "info", 0, 0, NULL, NULL),
@@ -709,6 +734,51 @@ config_check_trusted(char *v, char *err, size_t errlen)
 	if (strcmp(v, "none") == 0)
 		return 0;
 	return config_each(v, CONFIG_TRAP_TRUSTED_MAX, "prefixes",
+	    config_trusted_one, err, errlen);
+}
+
+/*
+ * One bearer token (RFC 6750 2.1 b64token characters), long enough
+ * that guessing it through the rate limit is hopeless.
+ */
+static int
+config_token_one(char *tok, char *err, size_t errlen)
+{
+	size_t len = strlen(tok);
+
+	if (len < CONFIG_WEB_TOKEN_MIN || len > CONFIG_WEB_TOKEN_LEN) {
+		snprintf(err, errlen, "a token must be %d to %d characters",
+		    CONFIG_WEB_TOKEN_MIN, CONFIG_WEB_TOKEN_LEN);
+		return -1;
+	}
+	for (const char *p = tok; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~+/", *p) != NULL)) {
+			snprintf(err, errlen, "a token may hold only letters, "
+			    "digits and -._~+/");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* "none", or the admin API's bearer tokens. */
+static int
+config_check_tokens(char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "none") == 0)
+		return 0;
+	return config_each(v, CONFIG_WEB_TOKENS_MAX, "tokens",
+	    config_token_one, err, errlen);
+}
+
+/* "none", or ranges whose listings express delisting never lifts. */
+static int
+config_check_blocked(char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "none") == 0)
+		return 0;
+	return config_each(v, CONFIG_EXPRESS_BLOCKED_MAX, "prefixes",
 	    config_trusted_one, err, errlen);
 }
 

@@ -20,6 +20,12 @@
 #define CONFIG_TRAP_SENDER_LEN		23	/* CLASSIFY_SENDER_MAX */
 /* Longest address pattern: a whole path (RFC 5321 4.5.3.1.3). */
 #define CONFIG_TRAP_PATTERN_LEN		256
+/* [web] admin_tokens: a few tokens, long enough not to be guessed. */
+#define CONFIG_WEB_TOKENS_MAX		8
+#define CONFIG_WEB_TOKEN_MIN		16
+#define CONFIG_WEB_TOKEN_LEN		127
+/* [express] blocked: operator ranges never delisted early. */
+#define CONFIG_EXPRESS_BLOCKED_MAX	64
 /* Longest sensor name, without the NUL. */
 #define CONFIG_SENSOR_LEN		63
 
@@ -56,7 +62,20 @@ struct config {
 	} dns;
 	struct {
 		char		*lookup_url;	/* URL template, see txt.h */
+		char		*listen;	/* "127.0.0.1:8080 [::1]:8080" */
+		char		*help_dir;	/* "auto" or a directory */
+		char		*admin_tokens;	/* "none" or bearer tokens */
+		int		 lookups_per_minute; /* per client, 60 */
+		int		 requests_per_hour; /* per client, 10 */
+		int64_t		 timeout;	/* s per connection, 30 */
 	} web;
+	struct {
+		int		 enabled;	/* express delisting, on */
+		int64_t		 quiet_period;	/* s without hits first, 24h */
+		int		 max_delistings; /* per address in 180 days, 2 */
+		char		*blocked;	/* "none" or prefixes */
+		int		 auto_approve;	/* off */
+	} express;
 	struct {
 		char		*listen;	/* ADDR:PORT list */
 		char		*domains;	/* trap domains, lower case */

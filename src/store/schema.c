@@ -79,6 +79,19 @@ static const char *const schema_steps[] = {
 	"  target TEXT NOT NULL DEFAULT '',"
 	"  reason TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX audit_target ON audit (target, id);",
+	/*
+	 * 1 -> 2: the web lookup and express delisting. A listing's history
+	 * reads the journal by address; requests are found by address and
+	 * by state; client and note keep who filed a request and why it was
+	 * decided, for the audit trail.
+	 */
+	"CREATE INDEX change_addr ON change (addr, plen, serial);"
+	"CREATE INDEX delist_request_addr ON delist_request (addr, plen, t);"
+	"CREATE INDEX delist_request_state ON delist_request (state, id);"
+	"ALTER TABLE delist_request ADD COLUMN client TEXT NOT NULL"
+	"  DEFAULT '';"
+	"ALTER TABLE delist_request ADD COLUMN note TEXT NOT NULL"
+	"  DEFAULT '';",
 };
 
 #define SCHEMA_NSTEPS	(sizeof(schema_steps) / sizeof(schema_steps[0]))

@@ -41,8 +41,21 @@ enum st {
 	ST_CHANGES_WALK,
 	ST_SERIAL,
 	ST_ZONE_ROWS,
+	ST_DELIST_INSERT,
+	ST_DELIST_GET,
+	ST_DELIST_PENDING,
+	ST_DELIST_WALK,
+	ST_DELIST_DECIDE,
+	ST_EXPRESS_COUNT,
+	ST_HITS_SINCE,
+	ST_HISTORY,
+	ST_LISTINGS_PAGE,
 	ST_NSTATEMENTS
 };
+
+#define DELIST_COLUMNS \
+	"id, t, addr, plen, state, decided_at, requester, reason, client," \
+	" decided_by, note"
 
 #define LISTING_COLUMNS \
 	"addr, plen, state, first_seen, listed_since, last_seen, expires," \
@@ -130,6 +143,41 @@ static const char *const store_sql[ST_NSTATEMENTS] = {
 	[ST_ZONE_ROWS] =
 	    "SELECT addr, plen, listed_since, last_seen, expires, classes"
 	    " FROM listing NOT INDEXED WHERE state = 1",
+	[ST_DELIST_INSERT] =
+	    "INSERT INTO delist_request (t, addr, plen, requester, reason,"
+	    " client, state) VALUES (?1,?2,?3,?4,?5,?6,'pending')",
+	[ST_DELIST_GET] =
+	    "SELECT " DELIST_COLUMNS " FROM delist_request WHERE id = ?1",
+	[ST_DELIST_PENDING] =
+	    "SELECT " DELIST_COLUMNS " FROM delist_request WHERE addr = ?1"
+	    " AND plen = ?2 AND state = 'pending' ORDER BY t DESC LIMIT 1",
+	[ST_DELIST_WALK] =
+	    "SELECT " DELIST_COLUMNS " FROM delist_request WHERE ?1 = 0 OR"
+	    " (CASE state WHEN 'pending' THEN 1 WHEN 'approved' THEN 2"
+	    " WHEN 'denied' THEN 4 ELSE 0 END & ?1) != 0"
+	    " ORDER BY id DESC LIMIT ?2",
+	[ST_DELIST_DECIDE] =
+	    "UPDATE delist_request SET state = ?2, decided_at = ?3,"
+	    " decided_by = ?4, note = ?5 WHERE id = ?1 AND state = 'pending'",
+	[ST_EXPRESS_COUNT] =
+	    "SELECT count(*) FROM delist_request WHERE addr = ?1 AND plen = ?2"
+	    " AND state = 'approved' AND decided_at > ?3",
+	[ST_HITS_SINCE] =
+	    "SELECT count(*) FROM hit WHERE addr = ?1 AND t > ?2"
+	    " AND class IN (1, 2, 3)",
+	/*
+	 * lag() keeps the first entry of each run of equal ops: a listing
+	 * extended by a thousand hits is one "listed" event.
+	 */
+	[ST_HISTORY] =
+	    "SELECT t, op FROM (SELECT t, op, serial, lag(op) OVER"
+	    " (ORDER BY serial) AS prev FROM change WHERE addr = ?1"
+	    " AND plen = ?2 AND op IN ('A', 'D'))"
+	    " WHERE prev IS NULL OR prev != op ORDER BY serial DESC LIMIT ?3",
+	[ST_LISTINGS_PAGE] =
+	    "SELECT " LISTING_COLUMNS " FROM listing"
+	    " WHERE (addr, plen) > (?1, ?2) AND state = 1 AND expires > ?3"
+	    " AND listed_since >= ?4 ORDER BY addr, plen LIMIT ?5",
 };
 
 #define STORE_ERR_MAX	512
@@ -1586,5 +1634,488 @@ store_stats(struct store *s, int64_t now, struct store_stats *out)
 	}
 	if (!s->in_txn)
 		(void)store_exec(s, "COMMIT");
+	return 0;
+}
+
+static const char *const store_delist_state_names[STORE_DELIST_NSTATES] = {
+	"pending", "approved", "denied",
+};
+
+const char *
+store_delist_state_name(enum store_delist_state st)
+{
+	if ((unsigned int)st >= STORE_DELIST_NSTATES)
+		return NULL;
+	return store_delist_state_names[st];
+}
+
+int
+store_delist_state_parse(const char *name, enum store_delist_state *out)
+{
+	for (unsigned int i = 0; i < STORE_DELIST_NSTATES; i++) {
+		if (strcasecmp(name, store_delist_state_names[i]) == 0) {
+			*out = (enum store_delist_state)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Fills r from a row of DELIST_COLUMNS starting at column 0. */
+static void
+store_row_delist(sqlite3_stmt *st, struct store_delist_request *r)
+{
+	const unsigned char *state;
+	int64_t plen;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->t = sqlite3_column_int64(st, 1);
+	column_addr(st, 2, &r->prefix.addr);
+	plen = sqlite3_column_int64(st, 3);
+	r->prefix.len = plen < 0 || plen > 128 ? 128 : (unsigned int)plen;
+	state = sqlite3_column_text(st, 4);
+	if (state == NULL || store_delist_state_parse((const char *)state,
+	    &r->state) == -1)
+		r->state = STORE_DELIST_DENIED;
+	r->decided_at = sqlite3_column_int64(st, 5);
+	column_text(st, 6, r->requester, sizeof(r->requester));
+	column_text(st, 7, r->reason, sizeof(r->reason));
+	column_text(st, 8, r->client, sizeof(r->client));
+	column_text(st, 9, r->decided_by, sizeof(r->decided_by));
+	column_text(st, 10, r->note, sizeof(r->note));
+}
+
+/* Runs a statement that yields at most one request. 1 / 0 / -1. */
+static int
+store_delist_one(struct store *s, sqlite3_stmt *st,
+    struct store_delist_request *out)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		store_row_delist(st, out);
+		sqlite3_reset(st);
+		return 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "reading delist request");
+	return 0;
+}
+
+/* Binds a text that the store keeps at most size - 1 bytes of. */
+static void
+bind_text_cut(sqlite3_stmt *st, int i, const char *t, size_t size)
+{
+	size_t len;
+
+	if (t == NULL)
+		t = "";
+	len = strnlen(t, size - 1);
+	sqlite3_bind_text(st, i, t, (int)len, SQLITE_TRANSIENT);
+}
+
+int
+store_delist_request_add(struct store *s, const struct prefix *p,
+    int64_t now, const char *requester, const char *reason,
+    const char *client, const char *who, int64_t *id)
+{
+	sqlite3_stmt *st;
+	int64_t rowid;
+
+	if (store_prefix_sane(s, p) == -1)
+		return -1;
+	if (store_op_begin(s) == -1)
+		return -1;
+	if ((st = store_stmt(s, ST_DELIST_INSERT)) == NULL)
+		return store_op_end(s, 0);
+	sqlite3_bind_int64(st, 1, now);
+	bind_addr(st, 2, &p->addr);
+	sqlite3_bind_int(st, 3, (int)p->len);
+	bind_text_cut(st, 4, requester, STORE_REQUESTER_MAX);
+	bind_text_cut(st, 5, reason, STORE_REASON_MAX);
+	bind_text_cut(st, 6, client, STORE_CLIENT_MAX);
+	if (store_done(s, st, "filing delist request") == -1)
+		return store_op_end(s, 0);
+	rowid = sqlite3_last_insert_rowid(s->db);
+	if (store_audit(s, now, who, "delist request", p, reason) == -1)
+		return store_op_end(s, 0);
+	if (store_op_end(s, 1) == -1)
+		return -1;
+	if (id != NULL)
+		*id = rowid;
+	return 0;
+}
+
+int
+store_delist_request_get(struct store *s, int64_t id,
+    struct store_delist_request *out)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_DELIST_GET)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return store_delist_one(s, st, out);
+}
+
+int
+store_delist_request_pending(struct store *s, const struct prefix *p,
+    struct store_delist_request *out)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_DELIST_PENDING)) == NULL)
+		return -1;
+	bind_addr(st, 1, &p->addr);
+	sqlite3_bind_int(st, 2, (int)p->len);
+	return store_delist_one(s, st, out);
+}
+
+int
+store_delist_request_foreach(struct store *s, unsigned int states,
+    size_t limit, store_delist_cb cb, void *arg)
+{
+	struct store_delist_request r;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_stmt(s, ST_DELIST_WALK)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (int64_t)states);
+	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_row_delist(st, &r);
+		if (cb(arg, &r) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "walking delist requests");
+	return 0;
+}
+
+/*
+ * The decision and its effect commit together: an approved request is
+ * never left without its unlist change, nor a delisting without its
+ * approved request (which express.max_delistings counts).
+ */
+int
+store_delist_request_decide(struct store *s, int64_t id, int approve,
+    int64_t now, const char *note, const char *who)
+{
+	struct store_delist_request r;
+	struct listing l;
+	sqlite3_stmt *st;
+	int found, raw;
+
+	if (store_op_begin(s) == -1)
+		return -1;
+	if ((found = store_delist_request_get(s, id, &r)) == -1)
+		return store_op_end(s, 0);
+	if (!found || r.state != STORE_DELIST_PENDING) {
+		(void)store_op_end(s, 1);
+		return 0;
+	}
+	if ((st = store_stmt(s, ST_DELIST_DECIDE)) == NULL)
+		return store_op_end(s, 0);
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, store_delist_state_name(approve ?
+	    STORE_DELIST_APPROVED : STORE_DELIST_DENIED));
+	sqlite3_bind_int64(st, 3, now);
+	bind_text_cut(st, 4, who ? who : "unknown", STORE_WHO_MAX);
+	bind_text_cut(st, 5, note, STORE_REASON_MAX);
+	if (store_done(s, st, "deciding delist request") == -1)
+		return store_op_end(s, 0);
+	if (approve) {
+		if ((found = store_row_get(s, &r.prefix, &l, &raw)) == -1)
+			return store_op_end(s, 0);
+		if (found && raw == LISTING_LISTED && l.expires > now &&
+		    (store_row_set_state(s, &r.prefix, LISTING_DELISTED, now,
+		    "express") == -1 ||
+		    store_journal(s, now, &r.prefix, STORE_CHANGE_UNLIST) == -1))
+			return store_op_end(s, 0);
+	}
+	if (store_audit(s, now, who, approve ? "delist approve" :
+	    "delist deny", &r.prefix, note) == -1)
+		return store_op_end(s, 0);
+	return store_op_end(s, 1) == 0 ? 1 : -1;
+}
+
+/* Runs a count(*) statement. 0 / -1. */
+static int
+store_count(struct store *s, sqlite3_stmt *st, int64_t *count)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_sqlerr(s, "counting");
+	return 0;
+}
+
+int
+store_express_count(struct store *s, const struct prefix *p, int64_t since,
+    int64_t *count)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_EXPRESS_COUNT)) == NULL)
+		return -1;
+	bind_addr(st, 1, &p->addr);
+	sqlite3_bind_int(st, 2, (int)p->len);
+	sqlite3_bind_int64(st, 3, since);
+	return store_count(s, st, count);
+}
+
+int
+store_hits_since(struct store *s, const struct addr *a, int64_t since,
+    int64_t *count)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_HITS_SINCE)) == NULL)
+		return -1;
+	bind_addr(st, 1, a);
+	sqlite3_bind_int64(st, 2, since);
+	return store_count(s, st, count);
+}
+
+int
+store_history_foreach(struct store *s, const struct prefix *p, size_t limit,
+    store_history_cb cb, void *arg)
+{
+	sqlite3_stmt *st;
+	const unsigned char *op;
+	int rc;
+
+	if ((st = store_stmt(s, ST_HISTORY)) == NULL)
+		return -1;
+	bind_addr(st, 1, &p->addr);
+	sqlite3_bind_int(st, 2, (int)p->len);
+	sqlite3_bind_int64(st, 3, limit ? (int64_t)limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		op = sqlite3_column_text(st, 1);
+		if (cb(arg, sqlite3_column_int64(st, 0),
+		    (enum store_change_op)(op ? op[0] : 0)) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "walking history");
+	return 0;
+}
+
+/*
+ * The statistics below run for a page that is cached, so, like
+ * store_stats(), they prepare ad-hoc statements rather than keep them.
+ */
+static int
+store_adhoc(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "prepare");
+	return 0;
+}
+
+#define STORE_DAY	86400
+
+/*
+ * Active listings per day: each listing's period [listed_since, end)
+ * adds one to every day whose end falls inside it, through a difference
+ * array, so the cost is one pass over the rows plus ndays.
+ */
+int
+store_daily_stats(struct store *s, int64_t day0, size_t ndays,
+    struct store_day *out)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t *diff, end, since, from, to, d, run = 0;
+	int rc, ret = -1;
+
+	memset(out, 0, ndays * sizeof(*out));
+	if (ndays == 0)
+		return 0;
+	if (ndays > 100000) {
+		store_seterr(s, "too many days");
+		return -1;
+	}
+	if ((diff = calloc(ndays + 1, sizeof(*diff))) == NULL) {
+		store_seterr(s, "out of memory");
+		return -1;
+	}
+	to = day0 + (int64_t)ndays * STORE_DAY;
+	if (store_adhoc(s, "SELECT listed_since, CASE WHEN state = 2 THEN"
+	    " min(expires, delisted_at) ELSE expires END FROM listing"
+	    " WHERE state IN (1, 2, 3) AND listed_since < ?2 AND"
+	    " expires > ?1", &st) == -1)
+		goto out;
+	sqlite3_bind_int64(st, 1, day0);
+	sqlite3_bind_int64(st, 2, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		since = sqlite3_column_int64(st, 0);
+		end = sqlite3_column_int64(st, 1);
+		/*
+		 * Day i counts it when since <= its last second < end; its
+		 * last second is day0 + (i + 1) * DAY - 1.
+		 */
+		from = since <= day0 ? 0 : (since - day0) / STORE_DAY;
+		d = end >= to ? (int64_t)ndays - 1 :
+		    (end - day0) / STORE_DAY - 1;
+		if (d < from)
+			continue;
+		diff[from]++;
+		diff[d + 1]--;
+	}
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, "daily stats");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	for (size_t i = 0; i < ndays; i++) {
+		run += diff[i];
+		out[i].active = run;
+	}
+	/* The class of the hit that started each listing, or manual. */
+	if (store_adhoc(s, "SELECT (l.listed_since - ?1) / 86400,"
+	    " coalesce((SELECT h.class FROM hit h WHERE h.addr = l.addr"
+	    " AND h.t = l.listed_since AND h.class IN (1, 2, 3) LIMIT 1), 4),"
+	    " count(*) FROM listing l WHERE l.listed_since >= ?1 AND"
+	    " l.listed_since < ?2 AND l.state IN (1, 2, 3) GROUP BY 1, 2",
+	    &st) == -1)
+		goto out;
+	sqlite3_bind_int64(st, 1, day0);
+	sqlite3_bind_int64(st, 2, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t day = sqlite3_column_int64(st, 0);
+		int c = sqlite3_column_int(st, 1);
+
+		if (day >= 0 && day < (int64_t)ndays && c >= 0 &&
+		    c < HIT_NCLASSES)
+			out[day].new_by_class[c] += sqlite3_column_int64(st, 2);
+	}
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, "daily stats");
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	free(diff);
+	return ret;
+}
+
+int
+store_top_networks(struct store *s, int64_t now, int v6, size_t limit,
+    store_network_cb cb, void *arg)
+{
+	static const uint8_t mapped[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
+	sqlite3_stmt *st;
+	struct prefix p;
+	int rc, n;
+
+	/* IPv4 /24: 15 bytes of the mapped form; IPv6 /48: 6 bytes. */
+	if (store_adhoc(s, "SELECT substr(addr, 1, ?3), count(*) FROM listing"
+	    " WHERE state = 1 AND expires > ?1 AND"
+	    " (substr(addr, 1, 12) = ?4) = (?3 = 15) GROUP BY 1"
+	    " ORDER BY 2 DESC, 1 LIMIT ?2", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+	sqlite3_bind_int(st, 3, v6 ? 6 : 15);
+	sqlite3_bind_blob(st, 4, mapped, sizeof(mapped), SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&p, 0, sizeof(p));
+		n = sqlite3_column_bytes(st, 0);
+		if (n > 0 && n <= (int)sizeof(p.addr.b))
+			memcpy(p.addr.b, sqlite3_column_blob(st, 0), (size_t)n);
+		p.len = v6 ? 48 : 120;
+		addr_mask(&p.addr, p.len);
+		if (cb(arg, &p, sqlite3_column_int64(st, 1)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "top networks");
+	return 0;
+}
+
+int
+store_top_excerpt_values(struct store *s, const char *key, int64_t since,
+    size_t limit, store_value_cb cb, void *arg)
+{
+	sqlite3_stmt *st;
+	char needle[64];
+	int rc;
+
+	/* The line "Key: value": after a newline, or at the start. */
+	if (snprintf(needle, sizeof(needle), "\n%s: ", key) >=
+	    (int)sizeof(needle)) {
+		store_seterr(s, "excerpt key too long");
+		return -1;
+	}
+	if (store_adhoc(s, "WITH e AS (SELECT substr(char(10) || excerpt,"
+	    " instr(char(10) || excerpt, ?2) + length(?2)) AS rest FROM hit"
+	    " WHERE t > ?1 AND instr(char(10) || excerpt, ?2) > 0)"
+	    " SELECT lower(substr(rest, 1, instr(rest || char(10), char(10))"
+	    " - 1)) AS v, count(*) FROM e WHERE v != '' GROUP BY v"
+	    " ORDER BY 2 DESC, 1 LIMIT ?3", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_text(st, 2, needle, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, limit ? (int64_t)limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int64(st, 1)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "top excerpt values");
+	return 0;
+}
+
+int
+store_listings_page(struct store *s, int64_t now, int64_t since,
+    const struct prefix *after, size_t limit, store_listing_cb cb, void *arg)
+{
+	static const struct addr zero;
+	sqlite3_stmt *st;
+	struct listing l;
+	int rc;
+
+	if (limit == 0) {
+		store_seterr(s, "page limit must be positive");
+		return -1;
+	}
+	if ((st = store_stmt(s, ST_LISTINGS_PAGE)) == NULL)
+		return -1;
+	bind_addr(st, 1, after ? &after->addr : &zero);
+	sqlite3_bind_int(st, 2, after ? (int)after->len : -1);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, since);
+	sqlite3_bind_int64(st, 5, (int64_t)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_row_listing(st, now, &l);
+		if (cb(arg, &l) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "walking listings");
 	return 0;
 }

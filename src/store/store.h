@@ -306,4 +306,140 @@ int		 store_rollback(struct store *);
 int		 store_read_begin(struct store *);
 int		 store_read_end(struct store *);
 
+/*
+ * Express delisting: a request to delist one address, waiting for an
+ * operator (or express.auto_approve). States are stored as text.
+ */
+enum store_delist_state {
+	STORE_DELIST_PENDING = 0,
+	STORE_DELIST_APPROVED = 1,
+	STORE_DELIST_DENIED = 2,
+};
+#define STORE_DELIST_NSTATES	3
+#define STORE_REQUESTER_MAX	128	/* contact the requester gave, incl. NUL */
+#define STORE_CLIENT_MAX	64	/* "web:192.0.2.1", incl. NUL */
+
+/* "pending", "approved", "denied"; NULL if out of range. */
+const char	*store_delist_state_name(enum store_delist_state);
+/* 0 ok, -1 unknown name. */
+int		 store_delist_state_parse(const char *,
+		    enum store_delist_state *);
+
+struct store_delist_request {
+	int64_t			 id;
+	int64_t			 t;		/* filed */
+	struct prefix		 prefix;	/* a host prefix */
+	enum store_delist_state	 state;
+	int64_t			 decided_at;	/* 0 while pending */
+	char			 requester[STORE_REQUESTER_MAX];
+	char			 reason[STORE_REASON_MAX];
+	char			 client[STORE_CLIENT_MAX];
+	char			 decided_by[STORE_WHO_MAX];
+	char			 note[STORE_REASON_MAX];
+};
+typedef int	(*store_delist_cb)(void *arg,
+		    const struct store_delist_request *);
+
+/*
+ * Files a pending request for p (text fields may be NULL; longer ones
+ * are cut) and audits it as "delist request". *id (may be NULL) gets
+ * its id. Eligibility is the caller's business (web_express.h). 0 / -1.
+ */
+int		 store_delist_request_add(struct store *, const struct prefix *,
+		    int64_t now, const char *requester, const char *reason,
+		    const char *client, const char *who, int64_t *id);
+
+/* The request with this id. 1 / 0 / -1. */
+int		 store_delist_request_get(struct store *, int64_t id,
+		    struct store_delist_request *out);
+
+/* The newest pending request for exactly p. 1 / 0 / -1. */
+int		 store_delist_request_pending(struct store *,
+		    const struct prefix *, struct store_delist_request *out);
+
+/*
+ * Requests newest first; states is a mask of 1u << state (0: all);
+ * at most limit (0: all). 0 / -1.
+ */
+int		 store_delist_request_foreach(struct store *,
+		    unsigned int states, size_t limit, store_delist_cb,
+		    void *arg);
+
+/*
+ * Decides a pending request in one transaction. Approval delists the
+ * address's own listing if it is active (how "express"), journals an
+ * unlist change that the DNS server follows, and audits "delist
+ * approve"; denial only audits "delist deny". A later hit lists the
+ * address again as usual. 1 decided, 0 no such pending request, -1.
+ */
+int		 store_delist_request_decide(struct store *, int64_t id,
+		    int approve, int64_t now, const char *note,
+		    const char *who);
+
+/* Approved requests for exactly p decided after since. 0 / -1. */
+int		 store_express_count(struct store *, const struct prefix *,
+		    int64_t since, int64_t *count);
+
+/* Listable hits (bounce, autoreply, callout) from a after since. 0 / -1. */
+int		 store_hits_since(struct store *, const struct addr *,
+		    int64_t since, int64_t *count);
+
+/*
+ * A listing's history from the journal, newest first: one event per
+ * change of state (a run of "listed or extended" entries is one event,
+ * the oldest of the run), at most limit. op is STORE_CHANGE_LIST or
+ * STORE_CHANGE_UNLIST. An expiry nobody has journaled yet does not
+ * show; callers compare expires with now. 0 / -1.
+ */
+typedef int	(*store_history_cb)(void *arg, int64_t t,
+		    enum store_change_op op);
+int		 store_history_foreach(struct store *, const struct prefix *,
+		    size_t limit, store_history_cb, void *arg);
+
+/* Per-day figures for the statistics page. */
+struct store_day {
+	int64_t		 active;			/* at the day's end */
+	int64_t		 new_by_class[HIT_NCLASSES];	/* listings started */
+};
+
+/*
+ * Fills out[0..ndays) for the days starting at day0 (a multiple of
+ * 86400, UTC). A new listing counts under the class of the hit that
+ * started it (manual when no hit did). Active counts come from each
+ * listing's current or last period only: the listing table keeps one
+ * period per address, so an address listed twice in the range counts
+ * for its last period. Scans the listing table. 0 / -1.
+ */
+int		 store_daily_stats(struct store *, int64_t day0, size_t ndays,
+		    struct store_day *out);
+
+typedef int	(*store_network_cb)(void *arg, const struct prefix *,
+		    int64_t count);
+typedef int	(*store_value_cb)(void *arg, const char *value,
+		    int64_t count);
+
+/*
+ * The networks (IPv4 /24, or IPv6 /48 when v6) with the most active
+ * listings at now, most first, at most limit. 0 / -1.
+ */
+int		 store_top_networks(struct store *, int64_t now, int v6,
+		    size_t limit, store_network_cb, void *arg);
+
+/*
+ * The most frequent values of one "Key: value" line of hit excerpts
+ * since since ("MTA" for the classifier's guess at the software,
+ * "Reporting-MTA" for DSNs), lower-cased, most first. 0 / -1.
+ */
+int		 store_top_excerpt_values(struct store *, const char *key,
+		    int64_t since, size_t limit, store_value_cb, void *arg);
+
+/*
+ * One page of the listings active at now whose listing started at or
+ * after since, in address order, strictly after *after (NULL: from
+ * the start), at most limit (> 0). 0 / -1.
+ */
+int		 store_listings_page(struct store *, int64_t now,
+		    int64_t since, const struct prefix *after, size_t limit,
+		    store_listing_cb, void *arg);
+
 #endif

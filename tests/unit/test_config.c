@@ -67,6 +67,17 @@ test_defaults(void **state)
 	    "{ip} listed for backscatter ({class}), last seen {last}; see {url}");
 	assert_string_equal(cfg.web.lookup_url,
 	    "http://localhost:8080/lookup?ip={ip}");
+	assert_string_equal(cfg.web.listen, "127.0.0.1:8080 [::1]:8080");
+	assert_string_equal(cfg.web.help_dir, "auto");
+	assert_string_equal(cfg.web.admin_tokens, "none");
+	assert_int_equal(cfg.web.lookups_per_minute, 60);
+	assert_int_equal(cfg.web.requests_per_hour, 10);
+	assert_int_equal(cfg.web.timeout, 30);
+	assert_int_equal(cfg.express.enabled, 1);
+	assert_int_equal(cfg.express.quiet_period, 86400);
+	assert_int_equal(cfg.express.max_delistings, 2);
+	assert_string_equal(cfg.express.blocked, "none");
+	assert_int_equal(cfg.express.auto_approve, 0);
 	assert_int_equal(cfg.log.level, LOG_LEVEL_INFO);
 	assert_string_equal(cfg.trap.listen, "127.0.0.1:2525 [::1]:2525");
 	assert_string_equal(cfg.trap.domains, "trap.example.org");
@@ -122,6 +133,18 @@ test_every_key(void **state)
 	    "txt = {{{ip}}} listed since {since}, until {expires}\n"
 	    "[web]\n"
 	    "lookup_url = https://bl.example.net/q?ip={ip}&x={{y}}\n"
+	    "listen = 0.0.0.0:80, [::]:80\n"
+	    "help_dir = /usr/share/backscatter/help\n"
+	    "admin_tokens = 0123456789abcdef0123, Tok-._~+/en0123456789\n"
+	    "lookups_per_minute = 600\n"
+	    "requests_per_hour = 3\n"
+	    "timeout = 1m\n"
+	    "[express]\n"
+	    "enabled = off\n"
+	    "quiet_period = 0\n"
+	    "max_delistings = 5\n"
+	    "blocked = 192.0.2.0/24,2001:db8::/32\n"
+	    "auto_approve = yes\n"
 	    "[log]\n"
 	    "level = debug\n"
 	    "[trap]\n"
@@ -171,6 +194,18 @@ test_every_key(void **state)
 	    "{{{ip}}} listed since {since}, until {expires}");
 	assert_string_equal(cfg.web.lookup_url,
 	    "https://bl.example.net/q?ip={ip}&x={{y}}");
+	assert_string_equal(cfg.web.listen, "0.0.0.0:80, [::]:80");
+	assert_string_equal(cfg.web.help_dir, "/usr/share/backscatter/help");
+	assert_string_equal(cfg.web.admin_tokens,
+	    "0123456789abcdef0123 Tok-._~+/en0123456789");
+	assert_int_equal(cfg.web.lookups_per_minute, 600);
+	assert_int_equal(cfg.web.requests_per_hour, 3);
+	assert_int_equal(cfg.web.timeout, 60);
+	assert_int_equal(cfg.express.enabled, 0);
+	assert_int_equal(cfg.express.quiet_period, 0);
+	assert_int_equal(cfg.express.max_delistings, 5);
+	assert_string_equal(cfg.express.blocked, "192.0.2.0/24 2001:db8::/32");
+	assert_int_equal(cfg.express.auto_approve, 1);
 	assert_int_equal(cfg.log.level, LOG_LEVEL_DEBUG);
 	assert_string_equal(cfg.trap.listen, "0.0.0.0:25, [::]:25");
 	/* Lists come back canonical: lower case, one space apart. */
@@ -407,6 +442,27 @@ static const struct {
 	{ "[dns]\ntxt = listed {ip\n",
 	    ":2: dns.txt: unclosed '{' at offset 7" },
 	{ "[dns]\ntxt = listed }\n", ":2: dns.txt: unmatched '}' at offset 7" },
+	{ "[web]\nadmin_tokens = short\n",
+	    ":2: web.admin_tokens: a token must be 16 to 127 characters" },
+	{ "[web]\nadmin_tokens = 0123456789abcdef\"x\n",
+	    ":2: web.admin_tokens: a token may hold only letters, digits and "
+	    "-._~+/" },
+	{ "[web]\nadmin_tokens = 0123456789abcdef 0123456789abcdeg "
+	    "0123456789abcdeh 0123456789abcdei 0123456789abcdej "
+	    "0123456789abcdek 0123456789abcdel 0123456789abcdem "
+	    "0123456789abcden\n",
+	    ":2: web.admin_tokens: more than 8 tokens" },
+	{ "[web]\nlisten = localhost:80\n",
+	    ":2: web.listen: 'localhost:80' is not ADDR:PORT or [IPV6]:PORT" },
+	{ "[web]\nlookups_per_minute = 0\n",
+	    ":2: web.lookups_per_minute: invalid number '0' (1..100000)" },
+	{ "[web]\nlookups_per_minute = 1\n", NULL },
+	{ "[express]\nblocked = 192.0.2.1/24\n",
+	    ":2: express.blocked: '192.0.2.1/24' is not an address or CIDR "
+	    "prefix" },
+	{ "[express]\nquiet_period = soon\n",
+	    ":2: express.quiet_period: invalid duration 'soon'" },
+	{ "[express]\nquiet_period = 0\n", NULL },
 	{ "[web]\nlookup_url = ftp://x/{ip}\n",
 	    ":2: web.lookup_url: must start with http:// or https://" },
 	{ "[web]\nlookup_url = HTTP://x/{ip}\n",
@@ -730,6 +786,19 @@ test_shipped(void **state)
 	assert_int_equal(cfg.dns.ttl, def.dns.ttl);
 	assert_string_equal(cfg.dns.txt, def.dns.txt);
 	assert_string_equal(cfg.web.lookup_url, def.web.lookup_url);
+	assert_string_equal(cfg.web.listen, def.web.listen);
+	assert_string_equal(cfg.web.help_dir, def.web.help_dir);
+	assert_string_equal(cfg.web.admin_tokens, def.web.admin_tokens);
+	assert_int_equal(cfg.web.lookups_per_minute,
+	    def.web.lookups_per_minute);
+	assert_int_equal(cfg.web.requests_per_hour, def.web.requests_per_hour);
+	assert_int_equal(cfg.web.timeout, def.web.timeout);
+	assert_int_equal(cfg.express.enabled, def.express.enabled);
+	assert_int_equal(cfg.express.quiet_period, def.express.quiet_period);
+	assert_int_equal(cfg.express.max_delistings,
+	    def.express.max_delistings);
+	assert_string_equal(cfg.express.blocked, def.express.blocked);
+	assert_int_equal(cfg.express.auto_approve, def.express.auto_approve);
 	assert_int_equal(cfg.log.level, def.log.level);
 	assert_string_equal(cfg.trap.listen, def.trap.listen);
 	assert_string_equal(cfg.trap.domains, def.trap.domains);

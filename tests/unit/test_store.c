@@ -657,6 +657,235 @@ test_refuses_foreign_files(void **state)
 	assert_non_null(strstr(err, "/nonexistent/dir/x.db"));
 }
 
+static int
+count_requests(void *arg, const struct store_delist_request *q)
+{
+	(void)q;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_delist_requests(void **state)
+{
+	struct fixture *f = *state;
+	struct prefix p = test_prefix("198.18.0.1");
+	struct store_delist_request q;
+	struct addr a = test_addr("198.18.0.1");
+	uint64_t before;
+	int64_t id, id2, n;
+	int cnt = 0;
+
+	reopen(f, 1, TTL, SPECIAL_BENCHMARKING);
+	hit(f->s, "198.18.0.1", T0, HIT_BOUNCE);
+	hit(f->s, "198.18.0.1", T0 + 100, HIT_CALLOUT);
+	assert_int_equal(store_hits_since(f->s, &a, T0, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_hits_since(f->s, &a, T0 - 1, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_delist_request_pending(f->s, &p, &q), 0);
+	assert_int_equal(store_delist_request_add(f->s, &p, T0 + DAY,
+	    "me@example.net", "fixed it", "web:192.0.2.9", "web:test", &id),
+	    0);
+	assert_int_equal(store_delist_request_pending(f->s, &p, &q), 1);
+	assert_int_equal(q.id, id);
+	assert_int_equal(q.state, STORE_DELIST_PENDING);
+	assert_string_equal(q.requester, "me@example.net");
+	assert_string_equal(q.client, "web:192.0.2.9");
+	assert_int_equal(listed(f->s, "198.18.0.1", T0 + DAY), 1);
+
+	/* Approval delists at once and journals an unlist change. */
+	before = serial(f->s);
+	assert_int_equal(store_delist_request_decide(f->s, id, 1, T0 + DAY + 5,
+	    "ok", "cli:op"), 1);
+	assert_int_equal(listed(f->s, "198.18.0.1", T0 + DAY + 5), 0);
+	assert_int_equal(serial(f->s), before + 1);
+	assert_int_equal(store_delist_request_get(f->s, id, &q), 1);
+	assert_int_equal(q.state, STORE_DELIST_APPROVED);
+	assert_int_equal(q.decided_at, T0 + DAY + 5);
+	assert_string_equal(q.decided_by, "cli:op");
+	assert_string_equal(q.note, "ok");
+	/* Deciding twice changes nothing. */
+	assert_int_equal(store_delist_request_decide(f->s, id, 0, T0 + DAY + 9,
+	    NULL, "cli:op"), 0);
+	assert_int_equal(store_delist_request_decide(f->s, 9999, 1, T0, NULL,
+	    "cli:op"), 0);
+	assert_int_equal(store_express_count(f->s, &p, T0, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_express_count(f->s, &p, T0 + DAY + 5, &n), 0);
+	assert_int_equal(n, 0);
+
+	/* A new hit lists it again; a denial leaves it listed. */
+	assert_int_equal(hit(f->s, "198.18.0.1", T0 + 2 * DAY, HIT_BOUNCE),
+	    STORE_HIT_LISTED);
+	assert_int_equal(store_delist_request_add(f->s, &p, T0 + 3 * DAY, NULL,
+	    NULL, NULL, "web:test", &id2), 0);
+	assert_int_equal(store_delist_request_decide(f->s, id2, 0,
+	    T0 + 3 * DAY, "no", "cli:op"), 1);
+	assert_int_equal(listed(f->s, "198.18.0.1", T0 + 3 * DAY), 1);
+	assert_int_equal(store_delist_request_foreach(f->s, 0, 0,
+	    count_requests, &cnt), 0);
+	assert_int_equal(cnt, 2);
+	cnt = 0;
+	assert_int_equal(store_delist_request_foreach(f->s,
+	    1u << STORE_DELIST_PENDING, 0, count_requests, &cnt), 0);
+	assert_int_equal(cnt, 0);
+}
+
+struct hist {
+	int64_t			 t[8];
+	enum store_change_op	 op[8];
+	int			 n;
+};
+
+static int
+hist_cb(void *arg, int64_t t, enum store_change_op op)
+{
+	struct hist *h = arg;
+
+	if (h->n < 8) {
+		h->t[h->n] = t;
+		h->op[h->n] = op;
+	}
+	h->n++;
+	return 0;
+}
+
+static void
+test_history(void **state)
+{
+	struct fixture *f = *state;
+	struct prefix p = test_prefix("198.18.0.2");
+	struct hist h;
+
+	reopen(f, 1, TTL, SPECIAL_BENCHMARKING);
+	hit(f->s, "198.18.0.2", T0, HIT_BOUNCE);
+	hit(f->s, "198.18.0.2", T0 + 10, HIT_BOUNCE);	/* extends: same run */
+	hit(f->s, "198.18.0.2", T0 + 20, HIT_BOUNCE);
+	assert_int_equal(store_list_del(f->s, &p, T0 + 30, "operator", NULL,
+	    "cli:op"), 1);
+	hit(f->s, "198.18.0.2", T0 + 40, HIT_AUTOREPLY);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(store_history_foreach(f->s, &p, 0, hist_cb, &h), 0);
+	assert_int_equal(h.n, 3);
+	assert_int_equal(h.t[0], T0 + 40);
+	assert_int_equal(h.op[0], STORE_CHANGE_LIST);
+	assert_int_equal(h.t[1], T0 + 30);
+	assert_int_equal(h.op[1], STORE_CHANGE_UNLIST);
+	assert_int_equal(h.t[2], T0);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(store_history_foreach(f->s, &p, 1, hist_cb, &h), 0);
+	assert_int_equal(h.n, 1);
+}
+
+struct top {
+	char	 name[64];
+	int64_t	 count;
+	int	 n;
+};
+
+static int
+top_net(void *arg, const struct prefix *p, int64_t count)
+{
+	struct top *t = arg;
+
+	if (t->n++ == 0) {
+		prefix_format(p, t->name, sizeof(t->name));
+		t->count = count;
+	}
+	return 0;
+}
+
+static int
+top_value(void *arg, const char *v, int64_t count)
+{
+	struct top *t = arg;
+
+	if (t->n++ == 0) {
+		snprintf(t->name, sizeof(t->name), "%s", v);
+		t->count = count;
+	}
+	return 0;
+}
+
+static int
+page_cb(void *arg, const struct listing *l)
+{
+	struct prefix *last = arg;
+
+	*last = l->prefix;
+	return 0;
+}
+
+static void
+test_web_stats(void **state)
+{
+	struct fixture *f = *state;
+	struct store_day days[3];
+	struct store_hit h = {
+		.class = HIT_BOUNCE, .subclass = "bounce/dsn", .rcpt = "t@trap",
+		.excerpt = "Subject: x\nReporting-MTA: dns; MX.Example.NET\n"
+		    "MTA: postfix",
+	};
+	enum store_hit_outcome o;
+	struct prefix last, p;
+	struct top t;
+	int64_t day0 = (T0 / DAY) * DAY;
+
+	reopen(f, 1, TTL, SPECIAL_BENCHMARKING);
+	h.t = day0 + 100;
+	h.addr = test_addr("198.18.5.1");
+	assert_int_equal(store_record_hit(f->s, &h, &o), 0);
+	h.addr = test_addr("198.18.5.2");
+	assert_int_equal(store_record_hit(f->s, &h, &o), 0);
+	hit(f->s, "198.18.6.1", day0 + DAY + 5, HIT_CALLOUT);
+	p = test_prefix("198.18.7.0/24");
+	assert_int_equal(store_list_add(f->s, &p, day0 + DAY + 6, TTL, NULL,
+	    "cli:op"), 0);
+	assert_int_equal(store_daily_stats(f->s, day0, 3, days), 0);
+	assert_int_equal(days[0].active, 2);
+	assert_int_equal(days[0].new_by_class[HIT_BOUNCE], 2);
+	assert_int_equal(days[1].active, 4);
+	assert_int_equal(days[1].new_by_class[HIT_CALLOUT], 1);
+	assert_int_equal(days[1].new_by_class[HIT_MANUAL], 1);
+	assert_int_equal(days[2].active, 4);
+	/* A listing that ended does not count after its end. */
+	assert_int_equal(store_daily_stats(f->s, day0 + 40 * DAY, 1, days), 0);
+	assert_int_equal(days[0].active, 0);
+
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(store_top_networks(f->s, day0 + 2 * DAY, 0, 10,
+	    top_net, &t), 0);
+	assert_string_equal(t.name, "198.18.5.0/24");
+	assert_int_equal(t.count, 2);
+	assert_int_equal(t.n, 3);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(store_top_networks(f->s, day0 + 2 * DAY, 1, 10,
+	    top_net, &t), 0);
+	assert_int_equal(t.n, 0);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(store_top_excerpt_values(f->s, "Reporting-MTA", 0, 5,
+	    top_value, &t), 0);
+	assert_string_equal(t.name, "dns; mx.example.net");
+	assert_int_equal(t.count, 2);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(store_top_excerpt_values(f->s, "MTA", 0, 5,
+	    top_value, &t), 0);
+	assert_string_equal(t.name, "postfix");
+
+	/* Pages: 4 active listings, 3 per page. */
+	assert_int_equal(store_listings_page(f->s, day0 + 2 * DAY, 0, NULL, 3,
+	    page_cb, &last), 0);
+	p = last;
+	memset(&last, 0, sizeof(last));
+	assert_int_equal(store_listings_page(f->s, day0 + 2 * DAY, 0, &p, 3,
+	    page_cb, &last), 0);
+	prefix_format(&last, t.name, sizeof(t.name));
+	assert_string_equal(t.name, "198.18.7.0/24");
+	assert_int_equal(store_listings_page(f->s, day0 + 2 * DAY, 0, NULL, 0,
+	    page_cb, &last), -1);
+}
+
 int
 main(void)
 {
@@ -678,6 +907,9 @@ main(void)
 		T(test_transaction_rollback),
 		T(test_listing_walk_filters),
 		T(test_refuses_foreign_files),
+		T(test_delist_requests),
+		T(test_history),
+		T(test_web_stats),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

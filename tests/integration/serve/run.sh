@@ -1,6 +1,6 @@
 #!/bin/bash
-# run.sh -- `backscatter serve`: the trap and the DNS server in one
-# process. A bounce and a callout sent with swaks become listings that
+# run.sh -- `backscatter serve`: the trap, the DNS server and the web
+# lookup in one process. A bounce and a callout sent with swaks become listings that
 # dig sees within a second; an unlisted address stays NXDOMAIN; the test
 # points answer; every hit acknowledged with 250 survives kill -9 and is
 # answered after a restart; a refused client gets 127.255.255.254; a DNS
@@ -12,7 +12,7 @@
 set -u
 BIN=$(readlink -f "${1:?usage: run.sh /path/to/backscatter}")
 
-for tool in swaks dig sqlite3 ss python3; do
+for tool in swaks dig sqlite3 ss python3 curl; do
 	command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: no $tool"; exit 77; }
 done
 
@@ -50,6 +50,7 @@ free_port() { # TCP and UDP free, away from the other tests' ranges
 }
 SMTP_PORT=$(free_port) || { echo "no free port"; exit 1; }
 DNS_PORT=$(free_port) || { echo "no free port"; exit 1; }
+WEB_PORT=$(free_port) || { echo "no free port"; exit 1; }
 
 cat >"$T/bs.conf" <<EOF
 [store]
@@ -66,10 +67,12 @@ EOF
 
 start() { # start: serve in the background, wait until both halves answer
 	"$BIN" -c "$T/bs.conf" serve --trap-listen "127.0.0.1:$SMTP_PORT" \
-	    --dns-listen "127.0.0.1:$DNS_PORT" >>"$T/serve.log" 2>&1 &
+	    --dns-listen "127.0.0.1:$DNS_PORT" \
+	    --web-listen "127.0.0.1:$WEB_PORT" >>"$T/serve.log" 2>&1 &
 	SRV_PID=$!
 	for _ in $(seq 1 100); do
 		if [ -n "$(ss -Hlnt "sport = :$SMTP_PORT")" ] &&
+		    [ -n "$(ss -Hlnt "sport = :$WEB_PORT")" ] &&
 		    dig @127.0.0.1 -p "$DNS_PORT" +short +time=1 +tries=1 \
 		    bl.test SOA >/dev/null 2>&1; then
 			return 0
@@ -157,6 +160,18 @@ contains "callout RCPT accepted" "$out" "<-  250 "
 expect "callout listed" "$(wait_listed 4.0.0.127.bl.test)" 127.0.0.2
 contains "callout TXT" "$(q 4.0.0.127.bl.test TXT)" "callout"
 
+# The web lookup in the same process sees the same store, and its page
+# never shows the trap address.
+api=$(curl -s "http://127.0.0.1:$WEB_PORT/api/v1/lookup/127.0.0.3")
+contains "web API: listed" "$api" '"listed": ?true'
+page=$(curl -s "http://127.0.0.1:$WEB_PORT/lookup?ip=127.0.0.3")
+contains "web page: listed" "$page" "127\.0\.0\.3"
+if grep -q "victim@trap.test" <<<"$page"; then
+	bad "web page shows the trap address"
+else
+	ok
+fi
+
 # Plain mail to a trap is evidence, never a listing; relaying is refused.
 out=$(swaks --server 127.0.0.1 --port "$SMTP_PORT" --local-interface 127.0.0.5 \
     --from spammer@example.com --to victim@trap.test \
@@ -201,8 +216,8 @@ expect "exit status after SIGTERM" "$?" 0
 SRV_PID=
 contains "clean stop logged" "$(cat "$T/serve.log")" "serve: stopped"
 
-# The DNS port taken: serve exits 1 naming the address, and the trap
-# half is not left running on its port.
+# The DNS port taken: serve exits 1 naming the address, and neither the
+# trap nor the web server is left running on its port.
 python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -216,6 +231,7 @@ out=$(timeout 20 "$BIN" -c "$T/bs.conf" serve \
 expect "exit status with the DNS port taken" "$?" 1
 contains "names the address" "$out" "127.0.0.1:$DNS_PORT"
 expect "trap port free again" "$(ss -Hlnt "sport = :$SMTP_PORT" | wc -l)" 0
+expect "web port free again" "$(ss -Hlnt "sport = :$WEB_PORT" | wc -l)" 0
 kill "$BLOCK_PID" 2>/dev/null
 wait "$BLOCK_PID" 2>/dev/null
 BLOCK_PID=
