@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_policy.h"
 #include "cli/cmd_trap.h"
 #include "cli/cmd_web.h"
 #include "core/log.h"
@@ -101,6 +102,28 @@ const struct cli_command cli_commands[] = {
 	  "records is answered by DNS within a second. The options replace\n"
 	  "trap.listen, dns.listen, web.listen, trap.domains and dns.zone. If\n"
 	  "one part cannot start, none runs. SIGTERM stops all cleanly.\n" },
+	{ "policy", cmd_policy,
+	  "[--listen ADDR:PORT|unix:/PATH]... [--mode dns|store]\n"
+	  "\t[--resolver ADDR:PORT]",
+	  "Run the Postfix policy service (check_policy_service). Only for a\n"
+	  "null sender <> or a sender whose local part is in policy.senders\n"
+	  "(postmaster) is the client address looked up in policy.zones\n"
+	  "(default: dns.zone); a listing answers \"550 5.7.1\" with the\n"
+	  "TXT reason or the lookup URL, which rejects that message, never the\n"
+	  "host. Everything else, and every DNS error or timeout, answers\n"
+	  "DUNNO (fail open). Answers are cached for their TTL. --mode store\n"
+	  "reads the store beside the list instead of DNS. --listen (repeat\n"
+	  "it) replaces policy.listen, default 127.0.0.1:10040; --resolver\n"
+	  "replaces policy.resolver (default: the system's resolv.conf).\n"
+	  "Logs to stderr; stops on SIGTERM.\n" },
+	{ "milter", cmd_milter,
+	  "[--listen ADDR:PORT|unix:/PATH] [--mode dns|store]\n"
+	  "\t[--resolver ADDR:PORT]",
+	  "The same decision as a milter (smtpd_milters, Sendmail's\n"
+	  "INPUT_MAIL_FILTER): at MAIL FROM, a listed client with a sender we\n"
+	  "look up gets 550 5.7.1 for that transaction only; the connection\n"
+	  "stays. Uses the [policy] settings; --listen replaces milter.listen,\n"
+	  "default 127.0.0.1:8895. Stops on SIGTERM.\n" },
 	{ "web", cmd_web, "[--listen ADDR:PORT]... [--help-dir DIR]",
 	  "Serve the lookup pages, the fix guides, express delisting, the\n"
 	  "JSON API (/api/v1/openapi.json), statistics and /metrics over\n"

@@ -64,6 +64,12 @@ static const struct config_word config_bool_words[] = {
 	{ NULL, 0 },
 };
 
+/* policy.mode: ask the zones over DNS, or read the store beside the list. */
+static const struct config_word config_policy_mode_words[] = {
+	{ "dns", 0 }, { "store", 1 },
+	{ NULL, 0 },
+};
+
 /* PRAGMA synchronous: FULL survives power loss in WAL mode, NORMAL not. */
 static const struct config_word config_sync_words[] = {
 	{ "full", 1 }, { "normal", 0 },
@@ -102,6 +108,11 @@ static int	config_check_trusted(char *, char *, size_t);
 static int	config_check_tokens(char *, char *, size_t);
 static int	config_check_blocked(char *, char *, size_t);
 static int	config_check_refuse(char *, char *, size_t);
+static int	config_check_policy_listen(char *, char *, size_t);
+static int	config_check_milter_listen(char *, char *, size_t);
+static int	config_check_policy_zones(char *, char *, size_t);
+static int	config_check_resolver(char *, char *, size_t);
+static int	config_check_policy_senders(char *, char *, size_t);
 
 #define CONFIG_OFF(field)	offsetof(struct config, field)
 #define CONFIG_KEY(sec, key, type, field, def, min, max, words, check)	\
@@ -188,6 +199,36 @@ static const struct config_key config_keys[] = {
 
 	CONFIG_KEY("log", "level", CONFIG_LOGLEVEL, log.level,
 	    "info", 0, 0, NULL, NULL),
+
+	/* 10040: no registered service; the policy-server port of habit. */
+	CONFIG_KEY("policy", "listen", CONFIG_STRING, policy.listen,
+	    "127.0.0.1:10040", 0, 0, NULL, config_check_policy_listen),
+	CONFIG_KEY("policy", "mode", CONFIG_WORD, policy.mode,
+	    "dns", 0, 0, config_policy_mode_words, NULL),
+	CONFIG_KEY("policy", "zones", CONFIG_STRING, policy.zones,
+	    "auto", 0, 0, NULL, config_check_policy_zones),
+	CONFIG_KEY("policy", "resolver", CONFIG_STRING, policy.resolver,
+	    "system", 0, 0, NULL, config_check_resolver),
+	CONFIG_KEY("policy", "timeout", CONFIG_MSEC, policy.timeout,
+	    "2s", 30, 60000, NULL, NULL),
+	CONFIG_KEY("policy", "senders", CONFIG_STRING, policy.senders,
+	    "postmaster", 0, 0, NULL, config_check_policy_senders),
+	CONFIG_KEY("policy", "cache_size", CONFIG_INT, policy.cache_size,
+	    "65536", 0, 16777216, NULL, NULL),
+	CONFIG_KEY("policy", "max_connections", CONFIG_INT,
+	    policy.max_connections, "256", 1, 65536, NULL, NULL),
+	/*
+	 * Postfix closes an idle policy connection after 300 s
+	 * (smtpd_policy_service_max_idle); we wait longer than that.
+	 */
+	CONFIG_KEY("policy", "idle_timeout", CONFIG_DURATION,
+	    policy.idle_timeout, "10m", 1, 86400, NULL, NULL),
+
+	CONFIG_KEY("milter", "listen", CONFIG_STRING, milter.listen,
+	    "127.0.0.1:8895", 0, 0, NULL, config_check_milter_listen),
+	/* libmilter's own default: 7210 s. */
+	CONFIG_KEY("milter", "timeout", CONFIG_DURATION, milter.timeout,
+	    "2h", 1, 86400, NULL, NULL),
 
 	CONFIG_KEY("trap", "listen", CONFIG_STRING, trap.listen,
 	    "127.0.0.1:2525 [::1]:2525", 0, 0, NULL, config_check_listen),
@@ -848,6 +889,118 @@ config_check_url(char *v, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+/* One policy or milter listen address: ADDR:PORT or unix:/path. */
+static int
+config_policy_listen_one(char *tok, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	size_t len;
+
+	if (strncmp(tok, "unix:", 5) == 0) {
+		len = strlen(tok + 5);
+		/* sizeof(sockaddr_un.sun_path) is 108 on Linux. */
+		if (tok[5] != '/' || len >= 108) {
+			snprintf(err, errlen, "'%.64s': unix: needs an "
+			    "absolute path shorter than 108 bytes", tok);
+			return -1;
+		}
+		return 0;
+	}
+	if (addr_parse_sockaddr(tok, &ss, &sslen) == -1) {
+		snprintf(err, errlen, "'%.64s' is not ADDR:PORT, [IPV6]:PORT "
+		    "or unix:/PATH", tok);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+config_check_policy_listen(char *v, char *err, size_t errlen)
+{
+	return config_each(v, CONFIG_LISTEN_MAX, "addresses",
+	    config_policy_listen_one, err, errlen);
+}
+
+/* libmilter listens on one socket only. */
+static int
+config_check_milter_listen(char *v, char *err, size_t errlen)
+{
+	return config_each(v, 1, "addresses (libmilter takes one)",
+	    config_policy_listen_one, err, errlen);
+}
+
+/* "auto" (dns.zone), or the zones asked, each a DNS name. */
+static int
+config_check_policy_zones(char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "auto") == 0)
+		return 0;
+	return config_each(v, CONFIG_POLICY_ZONES_MAX, "zones",
+	    config_domain_one, err, errlen);
+}
+
+static int
+config_resolver_one(char *tok, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+
+	if (addr_parse_sockaddr(tok, &ss, &sslen) == -1) {
+		snprintf(err, errlen, "'%.64s' is not ADDR:PORT or "
+		    "[IPV6]:PORT", tok);
+		return -1;
+	}
+	return 0;
+}
+
+/* "system" (resolv.conf), or the resolvers' ADDR:PORT. */
+static int
+config_check_resolver(char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "system") == 0)
+		return 0;
+	return config_each(v, CONFIG_POLICY_RESOLVERS_MAX, "resolvers",
+	    config_resolver_one, err, errlen);
+}
+
+/* A local part, as in postmaster: lower-cased, no '@' or brackets. */
+static int
+config_policy_sender_one(char *tok, char *err, size_t errlen)
+{
+	char *p;
+
+	if (strlen(tok) > CONFIG_POLICY_LOCAL_LEN) {
+		snprintf(err, errlen, "a local part is at most %d characters",
+		    CONFIG_POLICY_LOCAL_LEN);
+		return -1;
+	}
+	for (p = tok; *p != '\0'; p++) {
+		if (*p == '@' || *p == '<' || *p == '>' ||
+		    (unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) {
+			snprintf(err, errlen, "'%.64s': give local parts only, "
+			    "as in postmaster", tok);
+			return -1;
+		}
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	}
+	return 0;
+}
+
+/*
+ * "none" (the null sender only), or the local parts looked up besides
+ * the null sender, which is always looked up.
+ */
+static int
+config_check_policy_senders(char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "none") == 0)
+		return 0;
+	return config_each(v, CONFIG_POLICY_SENDERS_MAX, "senders",
+	    config_policy_sender_one, err, errlen);
 }
 
 /* Replaces a string field with a copy of v, or fails with nothing changed. */

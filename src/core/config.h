@@ -26,6 +26,11 @@
 #define CONFIG_WEB_TOKEN_LEN		127
 /* [express] blocked: operator ranges never delisted early. */
 #define CONFIG_EXPRESS_BLOCKED_MAX	64
+/* [policy]: zones asked per lookup, local parts, resolver addresses. */
+#define CONFIG_POLICY_ZONES_MAX		4	/* POLICY_ZONES_MAX */
+#define CONFIG_POLICY_SENDERS_MAX	16	/* POLICY_SENDERS_MAX */
+#define CONFIG_POLICY_LOCAL_LEN		64	/* RFC 5321 4.5.3.1.1 */
+#define CONFIG_POLICY_RESOLVERS_MAX	4
 /* Longest sensor name, without the NUL. */
 #define CONFIG_SENSOR_LEN		63
 
@@ -100,6 +105,21 @@ struct config {
 		int		 proxy_protocol; /* PROXY v1/v2 from trusted */
 		char		*proxy_trusted;	/* "none" or prefixes */
 	} trap;
+	struct {
+		char		*listen;	/* ADDR:PORT or unix:/path list */
+		int		 mode;		/* 0 dns, 1 store */
+		char		*zones;		/* "auto" (dns.zone) or names */
+		char		*resolver;	/* "system" or ADDR:PORT list */
+		int64_t		 timeout;	/* ms for a whole lookup, 2s */
+		char		*senders;	/* local parts besides <>, or none */
+		int		 cache_size;	/* entries, 65536; 0 none */
+		int		 max_connections; /* 256 */
+		int64_t		 idle_timeout;	/* s, 10m */
+	} policy;
+	struct {
+		char		*listen;	/* ADDR:PORT or unix:/path */
+		int64_t		 timeout;	/* s, MTA I/O, 2h */
+	} milter;
 	struct {
 		int		 level;		/* LOG_LEVEL_INFO */
 	} log;

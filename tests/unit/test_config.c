@@ -823,7 +823,116 @@ test_shipped(void **state)
 	assert_string_equal(cfg.trap.tls_key, def.trap.tls_key);
 	assert_int_equal(cfg.trap.proxy_protocol, def.trap.proxy_protocol);
 	assert_string_equal(cfg.trap.proxy_trusted, def.trap.proxy_trusted);
+	assert_string_equal(cfg.policy.listen, def.policy.listen);
+	assert_int_equal(cfg.policy.mode, def.policy.mode);
+	assert_string_equal(cfg.policy.zones, def.policy.zones);
+	assert_string_equal(cfg.policy.resolver, def.policy.resolver);
+	assert_int_equal(cfg.policy.timeout, def.policy.timeout);
+	assert_string_equal(cfg.policy.senders, def.policy.senders);
+	assert_int_equal(cfg.policy.cache_size, def.policy.cache_size);
+	assert_int_equal(cfg.policy.max_connections,
+	    def.policy.max_connections);
+	assert_int_equal(cfg.policy.idle_timeout, def.policy.idle_timeout);
+	assert_string_equal(cfg.milter.listen, def.milter.listen);
+	assert_int_equal(cfg.milter.timeout, def.milter.timeout);
 	config_free(&def);
+	config_free(&cfg);
+}
+
+/* [policy] and [milter]: defaults, good values, and every refusal. */
+static void
+test_policy_keys(void **state)
+{
+	static const char good[] =
+	    "[policy]\n"
+	    "listen = 127.0.0.1:10040, unix:/run/backscatter/policy.sock\n"
+	    "mode = store\n"
+	    "zones = BL.Example.ORG. b.example.net\n"
+	    "resolver = 127.0.0.1:5353 [::1]:53\n"
+	    "timeout = 500ms\n"
+	    "senders = PostMaster, abuse\n"
+	    "cache_size = 0\n"
+	    "max_connections = 10\n"
+	    "idle_timeout = 30s\n"
+	    "[milter]\n"
+	    "listen = unix:/run/backscatter/milter.sock\n"
+	    "timeout = 5m\n";
+	static const struct {
+		const char	*key;
+		const char	*value;
+		const char	*why;	/* part of the error */
+	} bad[] = {
+		{ "listen", "127.0.0.1", "ADDR:PORT" },
+		{ "listen", "unix:relative.sock", "absolute" },
+		{ "listen", "unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaa", "shorter" },
+		{ "mode", "ldap", "dns or store" },
+		{ "zones", "a.example b.example c.example d.example e.example",
+		    "more than 4" },
+		{ "zones", "nodot", "dot" },
+		{ "zones", "bad_label.example", "invalid DNS name" },
+		{ "resolver", "localhost:53", "ADDR:PORT" },
+		{ "resolver", "127.0.0.1", "ADDR:PORT" },
+		{ "timeout", "10ms", "out of range" },
+		{ "timeout", "2m", "out of range" },
+		{ "senders", "postmaster@example.org", "local parts" },
+		{ "senders", "<>", "local parts" },
+		{ "cache_size", "-1", "invalid number" },
+		{ "max_connections", "0", "invalid number" },
+		{ "idle_timeout", "0", "out of range" },
+	};
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_string_equal(cfg.policy.listen, "127.0.0.1:10040");
+	assert_int_equal(cfg.policy.mode, 0);
+	assert_string_equal(cfg.policy.zones, "auto");
+	assert_string_equal(cfg.policy.resolver, "system");
+	assert_int_equal(cfg.policy.timeout, 2000);
+	assert_string_equal(cfg.policy.senders, "postmaster");
+	assert_int_equal(cfg.policy.cache_size, 65536);
+	assert_int_equal(cfg.policy.max_connections, 256);
+	assert_int_equal(cfg.policy.idle_timeout, 600);
+	assert_string_equal(cfg.milter.listen, "127.0.0.1:8895");
+	assert_int_equal(cfg.milter.timeout, 7200);
+
+	write_conf(good, sizeof(good) - 1);
+	assert_int_equal(config_load(&cfg, test_path, err, sizeof(err)), 0);
+	assert_string_equal(cfg.policy.listen,
+	    "127.0.0.1:10040 unix:/run/backscatter/policy.sock");
+	assert_int_equal(cfg.policy.mode, 1);
+	assert_string_equal(cfg.policy.zones, "bl.example.org b.example.net");
+	assert_string_equal(cfg.policy.resolver, "127.0.0.1:5353 [::1]:53");
+	assert_int_equal(cfg.policy.timeout, 500);
+	assert_string_equal(cfg.policy.senders, "postmaster abuse");
+	assert_int_equal(cfg.policy.cache_size, 0);
+	assert_int_equal(cfg.policy.max_connections, 10);
+	assert_int_equal(cfg.policy.idle_timeout, 30);
+	assert_string_equal(cfg.milter.listen,
+	    "unix:/run/backscatter/milter.sock");
+	assert_int_equal(cfg.milter.timeout, 300);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (config_set(&cfg, "policy", bad[i].key, bad[i].value, err,
+		    sizeof(err)) != -1)
+			fail_msg("policy.%s = %s accepted", bad[i].key,
+			    bad[i].value);
+		if (strstr(err, bad[i].why) == NULL)
+			fail_msg("policy.%s = %s: '%s' lacks '%s'", bad[i].key,
+			    bad[i].value, err, bad[i].why);
+	}
+	/* A refused value leaves the key as it was. */
+	assert_int_equal(cfg.policy.mode, 1);
+	assert_string_equal(cfg.policy.zones, "bl.example.org b.example.net");
+	/* libmilter listens on one socket. */
+	assert_int_equal(config_set(&cfg, "milter", "listen",
+	    "127.0.0.1:1 127.0.0.1:2", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "libmilter takes one"));
+	assert_int_equal(config_set(&cfg, "policy", "senders", "none", err,
+	    sizeof(err)), 0);
 	config_free(&cfg);
 }
 
@@ -839,6 +948,7 @@ main(void)
 		cmocka_unit_test(test_hostile_lines),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_set),
+		cmocka_unit_test(test_policy_keys),
 		cmocka_unit_test(test_shipped),
 	};
 
