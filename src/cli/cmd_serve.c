@@ -1,4 +1,4 @@
-/* cmd_serve.c -- `backscatter serve`: trap, DNS and web in one process. */
+/* cmd_serve.c -- `backscatter serve`: every daemon in one process. */
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -8,36 +8,81 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_dns.h"
+#include "cli/cmd_policy.h"
 #include "core/log.h"
 #include "trap/trap_server.h"
 #include "web/web_server.h"
 
 /*
- * What SIGTERM and SIGINT stop. Both stop functions only set a flag and
- * write to a pipe, so the handler is async-signal-safe. The pointers are
- * set before the signals are unblocked and cleared after both servers
- * are gone; a late second signal then finds nothing to do.
+ * Everything one `serve` runs. The trap's loop runs in the main thread;
+ * web and policy each run their own loop in a thread; the DNS server has
+ * threads of its own.
  */
-static struct trap_server *volatile	serve_trap;
-static struct dns_server *volatile	serve_dns;
-static struct web_server *volatile	serve_web;
+struct serve {
+	struct trap_server	*trap;
+	struct dns_server	*dns;
+	struct web_server	*web;
+	struct policy_server	*policy;
+	pthread_t		 web_thread, policy_thread;
+	int			 web_started, policy_started;
+};
+
+/*
+ * What SIGTERM and SIGINT stop. Every stop function only sets a flag or
+ * writes to a pipe, so the handler is async-signal-safe. The pointer is
+ * set before the signals are unblocked and cleared once everything is
+ * gone; a late second signal then finds nothing to do.
+ */
+static struct serve *volatile	serve_running;
+
+static void
+serve_stop_all(struct serve *sv)
+{
+	trap_server_stop(sv->trap);
+	dns_server_stop(sv->dns);
+	web_server_stop(sv->web);
+	policy_server_stop(sv->policy);
+}
 
 static void
 serve_on_signal(int sig)
 {
+	struct serve *sv = serve_running;
+
 	(void)sig;
-	trap_server_stop(serve_trap);
-	dns_server_stop(serve_dns);
-	web_server_stop(serve_web);
+	if (sv != NULL)
+		serve_stop_all(sv);
 }
 
-/* The web server's loop, in a thread of its own. */
 static void *
 serve_web_thread(void *arg)
 {
 	if (web_server_run(arg) == -1)
 		log_warnx("serve: the web server's event loop failed");
 	return NULL;
+}
+
+static void *
+serve_policy_thread(void *arg)
+{
+	if (policy_server_run(arg) == -1)
+		log_warnx("serve: the policy service's event loop failed");
+	return NULL;
+}
+
+/* Stops what runs, waits for its threads and frees everything. */
+static void
+serve_close(struct serve *sv)
+{
+	serve_stop_all(sv);
+	if (sv->web_started)
+		pthread_join(sv->web_thread, NULL);
+	if (sv->policy_started)
+		pthread_join(sv->policy_thread, NULL);
+	dns_server_wait(sv->dns);
+	web_server_free(sv->web);
+	policy_server_free(sv->policy);
+	trap_server_free(sv->trap);
 }
 
 /* Command-line values replace their config keys, as in dns and trap. */
@@ -56,73 +101,74 @@ serve_override(struct cli *c, const char *section, const char *key,
 	return 0;
 }
 
+/* The settings of every part, built before anything starts. */
+struct serve_config {
+	struct trap_server_config	 trap;
+	struct dns_server_config	 dns;
+	struct web_server_config	 web;
+	struct policy_server_config	 policy;
+};
+
 /*
- * Starts the trap and the web server (bound, not yet accepting) and the
- * DNS server (zone loaded, answering), runs the web server in a thread
- * and the trap's loop in this one until a signal. The other threads are
- * created with SIGTERM and SIGINT blocked so that the signal always
- * lands here. One part failing to start stops the others: a
- * half-started blocklist would look healthy and not be.
+ * Binds trap, web and policy (nothing accepted yet) and starts the DNS
+ * server (zone loaded, answering), then the web and policy threads, and
+ * runs the trap's loop here until a signal. The other threads are made
+ * with SIGTERM and SIGINT blocked so that the signal always lands here.
+ * One part failing to start stops the others: a half-started blocklist
+ * would look healthy and not be.
  */
 static int
-serve_run(struct cli *c, const struct trap_server_config *tc,
-    const struct dns_server_config *dc, const struct web_server_config *wc)
+serve_run(struct cli *c, const struct serve_config *cf)
 {
-	struct trap_server *trap;
-	struct web_server *web;
-	struct dns_server *dns;
+	struct serve sv;
 	struct sigaction sa;
-	pthread_t web_thread;
 	sigset_t block, old;
 	char err[1200];
 	int rc;
 
-	if ((trap = trap_server_new(tc, err, sizeof(err))) == NULL)
+	memset(&sv, 0, sizeof(sv));
+	if ((sv.trap = trap_server_new(&cf->trap, err, sizeof(err))) == NULL)
 		return cli_error(c, "trap: %s", err);
-	if ((web = web_server_new(wc, err, sizeof(err))) == NULL) {
-		trap_server_free(trap);
+	if ((sv.web = web_server_new(&cf->web, err, sizeof(err))) == NULL) {
+		serve_close(&sv);
 		return cli_error(c, "web: %s", err);
+	}
+	if ((sv.policy = policy_server_new(&cf->policy, err,
+	    sizeof(err))) == NULL) {
+		serve_close(&sv);
+		return cli_error(c, "policy: %s", err);
 	}
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	if ((dns = dns_server_start(dc, err, sizeof(err))) == NULL) {
+	if ((sv.dns = dns_server_start(&cf->dns, err, sizeof(err))) == NULL) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		web_server_free(web);
-		trap_server_free(trap);
+		serve_close(&sv);
 		return cli_error(c, "dns: %s", err);
 	}
-	if (pthread_create(&web_thread, NULL, serve_web_thread, web) != 0) {
+	sv.web_started = pthread_create(&sv.web_thread, NULL,
+	    serve_web_thread, sv.web) == 0;
+	sv.policy_started = pthread_create(&sv.policy_thread, NULL,
+	    serve_policy_thread, sv.policy) == 0;
+	if (!sv.web_started || !sv.policy_started) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		dns_server_stop(dns);
-		dns_server_wait(dns);
-		web_server_free(web);
-		trap_server_free(trap);
-		return cli_error(c, "web: cannot start its thread");
+		serve_close(&sv);
+		return cli_error(c, "cannot start a thread");
 	}
-	serve_trap = trap;
-	serve_dns = dns;
-	serve_web = web;
+	serve_running = &sv;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = serve_on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	log_info("serve: trap, dns and web running");
+	log_info("serve: trap, dns, web and policy running");
 
-	rc = trap_server_run(trap);
 	/* The trap returns on a signal, or when its loop failed. */
-	web_server_stop(web);
-	dns_server_stop(dns);
-	pthread_join(web_thread, NULL);
-	dns_server_wait(dns);
-	serve_web = NULL;
-	serve_dns = NULL;
-	serve_trap = NULL;
-	web_server_free(web);
-	trap_server_free(trap);
+	rc = trap_server_run(sv.trap);
+	serve_close(&sv);
+	serve_running = NULL;
 	if (rc == -1)
 		return cli_error(c, "trap: the event loop failed");
 	log_info("serve: stopped");
@@ -135,6 +181,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "dns-listen", required_argument, NULL, 'D' },
 		{ "web-listen", required_argument, NULL, 'W' },
+		{ "policy-listen", required_argument, NULL, 'P' },
 		{ "trap-listen", required_argument, NULL, 'T' },
 		{ "domain", required_argument, NULL, 'd' },
 		{ "zone", required_argument, NULL, 'z' },
@@ -142,16 +189,15 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	};
 	char dns_listen[CONFIG_LINE_MAX + 1] = "";
 	char web_listen[CONFIG_LINE_MAX + 1] = "";
+	char policy_listen[CONFIG_LINE_MAX + 1] = "";
 	char trap_listen[CONFIG_LINE_MAX + 1] = "";
 	char domains[CONFIG_LINE_MAX + 1] = "";
-	struct trap_server_config *tc = NULL;
-	struct dns_server_config *dc = NULL;
-	struct web_server_config *wc = NULL;
+	struct serve_config *cf = NULL;
 	const char *zone = NULL;
 	char err[1200];
 	int ch, first, rc = CLI_USAGE;
 
-	while ((ch = cli_getopt(c, argc, argv, "D:W:T:d:z:", opts, &first)) !=
+	while ((ch = cli_getopt(c, argc, argv, "D:W:P:T:d:z:", opts, &first)) !=
 	    -1) {
 		switch (ch) {
 		case 'D':
@@ -162,6 +208,12 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		case 'W':
 			if (cli_append_value(c, web_listen, sizeof(web_listen),
 			    "--web-listen", optarg) == -1)
+				return CLI_USAGE;
+			break;
+		case 'P':
+			if (cli_append_value(c, policy_listen,
+			    sizeof(policy_listen), "--policy-listen",
+			    optarg) == -1)
 				return CLI_USAGE;
 			break;
 		case 'T':
@@ -187,6 +239,8 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	    "--dns-listen") == -1 ||
 	    serve_override(c, "web", "listen", web_listen,
 	    "--web-listen") == -1 ||
+	    serve_override(c, "policy", "listen", policy_listen,
+	    "--policy-listen") == -1 ||
 	    serve_override(c, "trap", "listen", trap_listen,
 	    "--trap-listen") == -1 ||
 	    serve_override(c, "trap", "domains", domains, "--domain") == -1 ||
@@ -194,27 +248,32 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	    "--zone") == -1))
 		return CLI_USAGE;
 
-	/* All three are big (paths, lists, names): not on the stack. */
-	if ((tc = calloc(1, sizeof(*tc))) == NULL ||
-	    (dc = calloc(1, sizeof(*dc))) == NULL ||
-	    (wc = calloc(1, sizeof(*wc))) == NULL) {
+	/* Big (paths, lists, the zone's names): not on the stack. */
+	if ((cf = calloc(1, sizeof(*cf))) == NULL) {
 		rc = cli_error(c, "out of memory");
 		goto out;
 	}
-	if (trap_server_config_init(tc, &c->cfg, err, sizeof(err)) == -1) {
+	if (trap_server_config_init(&cf->trap, &c->cfg, err,
+	    sizeof(err)) == -1 ||
+	    web_server_config_init(&cf->web, &c->cfg, err, sizeof(err)) == -1) {
 		rc = cli_error(c, "%s", err);
 		goto out;
 	}
-	if (web_server_config_init(wc, &c->cfg, err, sizeof(err)) == -1) {
-		rc = cli_error(c, "%s", err);
+	if (cli_dns_server_config(c, &cf->dns, c->cfg.dns.zone) == -1)
+		goto out;
+	/*
+	 * Beside the list, the policy service reads the store itself
+	 * (policy.mode = store): no resolver needs to know our zone.
+	 */
+	if (config_set(&c->cfg, "policy", "mode", "store", err,
+	    sizeof(err)) == -1) {
+		rc = cli_error(c, "policy: %s", err);
 		goto out;
 	}
-	if (cli_dns_server_config(c, dc, c->cfg.dns.zone) == -1)
+	if (cli_policy_server_config(c, &cf->policy) == -1)
 		goto out;
-	rc = serve_run(c, tc, dc, wc);
+	rc = serve_run(c, cf);
 out:
-	free(tc);
-	free(dc);
-	free(wc);
+	free(cf);
 	return rc;
 }

@@ -93,15 +93,17 @@ const struct cli_command cli_commands[] = {
 	  "received, says 421 to the rest and exits.\n" },
 	{ "serve", cmd_serve,
 	  "[--trap-listen ADDR:PORT]... [--dns-listen ADDR:PORT]...\n"
-	  "\t[--web-listen ADDR:PORT]... [--domain DOMAIN]... [--zone NAME]",
-	  "Run the trap, the DNS server and the web lookup in one process on\n"
-	  "one store: the all-in-one for a first installation. Defaults are\n"
-	  "unprivileged: SMTP on 127.0.0.1:2525 and [::1]:2525 (trap.listen),\n"
-	  "DNS on 127.0.0.1:5353 (dns.listen), HTTP on 127.0.0.1:8080 and\n"
-	  "[::1]:8080 (web.listen), the store in ./var/. A hit the trap\n"
-	  "records is answered by DNS within a second. The options replace\n"
-	  "trap.listen, dns.listen, web.listen, trap.domains and dns.zone. If\n"
-	  "one part cannot start, none runs. SIGTERM stops all cleanly.\n" },
+	  "\t[--web-listen ADDR:PORT]... [--policy-listen ADDR:PORT]...\n"
+	  "\t[--domain DOMAIN]... [--zone NAME]",
+	  "Run the trap, the DNS server, the web lookup and the policy service\n"
+	  "in one process on one store: the all-in-one for a first\n"
+	  "installation. Defaults are unprivileged: SMTP on 127.0.0.1:2525 and\n"
+	  "[::1]:2525 (trap.listen), DNS on 127.0.0.1:5353 (dns.listen), HTTP\n"
+	  "on 127.0.0.1:8080 and [::1]:8080 (web.listen), the policy service on\n"
+	  "127.0.0.1:10040 (policy.listen, reading the store directly), the\n"
+	  "store in ./var/. A hit the trap records is answered by DNS within a\n"
+	  "second. The options replace those keys, trap.domains and dns.zone.\n"
+	  "If one part cannot start, none runs. SIGTERM stops all cleanly.\n" },
 	{ "policy", cmd_policy,
 	  "[--listen ADDR:PORT|unix:/PATH]... [--mode dns|store]\n"
 	  "\t[--resolver ADDR:PORT]",

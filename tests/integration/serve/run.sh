@@ -1,6 +1,6 @@
 #!/bin/bash
-# run.sh -- `backscatter serve`: the trap, the DNS server and the web
-# lookup in one process. A bounce and a callout sent with swaks become listings that
+# run.sh -- `backscatter serve`: the trap, the DNS server, the web lookup
+# and the policy service in one process. A bounce and a callout sent with swaks become listings that
 # dig sees within a second; an unlisted address stays NXDOMAIN; the test
 # points answer; every hit acknowledged with 250 survives kill -9 and is
 # answered after a restart; a refused client gets 127.255.255.254; a DNS
@@ -51,6 +51,7 @@ free_port() { # TCP and UDP free, away from the other tests' ranges
 SMTP_PORT=$(free_port) || { echo "no free port"; exit 1; }
 DNS_PORT=$(free_port) || { echo "no free port"; exit 1; }
 WEB_PORT=$(free_port) || { echo "no free port"; exit 1; }
+POLICY_PORT=$(free_port) || { echo "no free port"; exit 1; }
 
 cat >"$T/bs.conf" <<EOF
 [store]
@@ -68,11 +69,13 @@ EOF
 start() { # start: serve in the background, wait until both halves answer
 	"$BIN" -c "$T/bs.conf" serve --trap-listen "127.0.0.1:$SMTP_PORT" \
 	    --dns-listen "127.0.0.1:$DNS_PORT" \
-	    --web-listen "127.0.0.1:$WEB_PORT" >>"$T/serve.log" 2>&1 &
+	    --web-listen "127.0.0.1:$WEB_PORT" \
+	    --policy-listen "127.0.0.1:$POLICY_PORT" >>"$T/serve.log" 2>&1 &
 	SRV_PID=$!
 	for _ in $(seq 1 100); do
 		if [ -n "$(ss -Hlnt "sport = :$SMTP_PORT")" ] &&
 		    [ -n "$(ss -Hlnt "sport = :$WEB_PORT")" ] &&
+		    [ -n "$(ss -Hlnt "sport = :$POLICY_PORT")" ] &&
 		    dig @127.0.0.1 -p "$DNS_PORT" +short +time=1 +tries=1 \
 		    bl.test SOA >/dev/null 2>&1; then
 			return 0
@@ -171,6 +174,22 @@ if grep -q "victim@trap.test" <<<"$page"; then
 else
 	ok
 fi
+
+# The policy service in the same process reads the store: a null sender
+# from the listed address is rejected, a normal sender is not looked up.
+policy() { # policy SENDER CLIENT: the action line
+	python3 - "$POLICY_PORT" "$1" "$2" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(("request=smtpd_access_policy\nprotocol_state=RCPT\n"
+           "sender=%s\nrecipient=a@example.org\nclient_address=%s\n\n"
+           % (sys.argv[2], sys.argv[3])).encode())
+print(s.recv(4096).decode().splitlines()[0])
+PY
+}
+contains "policy: null sender, listed" "$(policy '' 127.0.0.3)" "^action=550 5.7.1"
+expect "policy: normal sender" "$(policy alice@example.org 127.0.0.3)" "action=DUNNO"
+expect "policy: unlisted" "$(policy '' 127.0.0.9)" "action=DUNNO"
 
 # Plain mail to a trap is evidence, never a listing; relaying is refused.
 out=$(swaks --server 127.0.0.1 --port "$SMTP_PORT" --local-interface 127.0.0.5 \
