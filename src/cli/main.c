@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_policy.h"
+#include "cli/cmd_probe.h"
 #include "cli/cmd_trap.h"
 #include "cli/cmd_web.h"
 #include "core/log.h"
@@ -145,6 +146,19 @@ const struct cli_command cli_commands[] = {
 	{ "delist deny", cmd_delist_deny, "ID [--note TEXT]",
 	  "Deny a pending request; the listing stays until it expires. Audited\n"
 	  "with --note.\n" },
+	{ "probe", cmd_probe,
+	  "DOMAIN|HOST[:PORT] [--mx HOST:PORT] [--rcpt-domain D] [--wait D]\n"
+	  "\t[--timeout D] [--resolver ADDR:PORT] [--json]",
+	  "Am I a backscatterer? Connects to the target's MX (or HOST:PORT,\n"
+	  "or --mx), sends MAIL FROM a unique probe address at the first\n"
+	  "trap domain (probe.domain) and RCPT TO a made-up recipient. A\n"
+	  "5xx at RCPT is good; if it is accepted, a short test message\n"
+	  "follows and the trap beside this store (serve or trap, same\n"
+	  "store) is watched for --wait (probe.wait, 2m) for a bounce or\n"
+	  "auto-reply to the probe address; a connection back to it during\n"
+	  "the probe is a sender callout. Hits caused by the probe are kept\n"
+	  "as evidence but never list the target. Exit: 0 good, 1 error,\n"
+	  "2 usage, 3 backscatter, 4 callout, 5 both, 6 inconclusive.\n" },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -230,6 +230,30 @@ static const struct config_key config_keys[] = {
 	CONFIG_KEY("milter", "timeout", CONFIG_DURATION, milter.timeout,
 	    "2h", 1, 86400, NULL, NULL),
 
+	/*
+	 * The self-test. A bounce normally leaves within seconds, but a
+	 * busy queue may hold it for minutes; the web waits as long.
+	 */
+	CONFIG_KEY("probe", "domain", CONFIG_STRING, probe.domain,
+	    "auto", 0, 0, NULL, config_check_hostname),
+	CONFIG_KEY("probe", "helo", CONFIG_STRING, probe.helo,
+	    "auto", 0, 0, NULL, config_check_hostname),
+	CONFIG_KEY("probe", "resolver", CONFIG_STRING, probe.resolver,
+	    "system", 0, 0, NULL, config_check_resolver),
+	CONFIG_KEY("probe", "wait", CONFIG_DURATION, probe.wait,
+	    "2m", 1, 3600, NULL, NULL),
+	/* RFC 5321 4.5.3.2 asks for 5 minutes; a self-test gives up sooner. */
+	CONFIG_KEY("probe", "timeout", CONFIG_DURATION, probe.timeout,
+	    "30s", 1, 600, NULL, NULL),
+	CONFIG_KEY("probe", "web", CONFIG_BOOL, probe.web,
+	    "on", 0, 0, NULL, NULL),
+	CONFIG_KEY("probe", "interval", CONFIG_DURATION, probe.interval,
+	    "10m", 0, 86400, NULL, NULL),
+	CONFIG_KEY("probe", "per_hour", CONFIG_INT, probe.per_hour,
+	    "3", 1, 1000, NULL, NULL),
+	CONFIG_KEY("probe", "allow_special", CONFIG_SPECIAL,
+	    probe.allow_special, "none", 0, 0, NULL, NULL),
+
 	CONFIG_KEY("trap", "listen", CONFIG_STRING, trap.listen,
 	    "127.0.0.1:2525 [::1]:2525", 0, 0, NULL, config_check_listen),
 	CONFIG_KEY("trap", "domains", CONFIG_STRING, trap.domains,

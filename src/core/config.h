@@ -121,6 +121,17 @@ struct config {
 		int64_t		 timeout;	/* s, MTA I/O, 2h */
 	} milter;
 	struct {
+		char		*domain;	/* "auto": the first trap domain */
+		char		*helo;		/* "auto": trap.hostname */
+		char		*resolver;	/* "system" or ADDR:PORT list */
+		int64_t		 wait;		/* s for a bounce, 2m */
+		int64_t		 timeout;	/* s per SMTP reply, 30s */
+		int		 web;		/* /selftest on, on */
+		int64_t		 interval;	/* s between web probes of a target, 10m */
+		int		 per_hour;	/* web probes per requester, 3 */
+		unsigned int	 allow_special;	/* SPECIAL_* the web may probe, 0 */
+	} probe;
+	struct {
 		int		 level;		/* LOG_LEVEL_INFO */
 	} log;
 };

@@ -92,6 +92,17 @@ static const char *const schema_steps[] = {
 	"  DEFAULT '';"
 	"ALTER TABLE delist_request ADD COLUMN note TEXT NOT NULL"
 	"  DEFAULT '';",
+	/*
+	 * 2 -> 3: self-test probes (`backscatter probe`, /selftest). A hit
+	 * whose recipient is a registered probe address is evidence for the
+	 * probe, never a listing: the operator asked for that mail.
+	 */
+	"CREATE TABLE probe ("
+	"  token TEXT PRIMARY KEY,"
+	"  target TEXT NOT NULL,"
+	"  started INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL);"
+	"CREATE INDEX probe_expires ON probe (expires);",
 };
 
 #define SCHEMA_NSTEPS	(sizeof(schema_steps) / sizeof(schema_steps[0]))

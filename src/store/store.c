@@ -50,6 +50,11 @@ enum st {
 	ST_HITS_SINCE,
 	ST_HISTORY,
 	ST_LISTINGS_PAGE,
+	ST_PROBE_INSERT,
+	ST_PROBE_ACTIVE,
+	ST_PROBE_TRIM,
+	ST_HIT_LAST_ID,
+	ST_HITS_FOR_PROBE,
 	ST_NSTATEMENTS
 };
 
@@ -178,6 +183,21 @@ static const char *const store_sql[ST_NSTATEMENTS] = {
 	    "SELECT " LISTING_COLUMNS " FROM listing"
 	    " WHERE (addr, plen) > (?1, ?2) AND state = 1 AND expires > ?3"
 	    " AND listed_since >= ?4 ORDER BY addr, plen LIMIT ?5",
+	[ST_PROBE_INSERT] =
+	    "INSERT INTO probe (token, target, started, expires)"
+	    " VALUES (lower(?1),?2,?3,?4)",
+	[ST_PROBE_ACTIVE] =
+	    "SELECT 1 FROM probe WHERE token = lower(?1) AND started <= ?2"
+	    " AND expires > ?2",
+	[ST_PROBE_TRIM] =
+	    "DELETE FROM probe WHERE expires < ?1",
+	[ST_HIT_LAST_ID] =
+	    "SELECT coalesce(max(id), 0) FROM hit",
+	/* id is the rowid: the range is a seek, not a scan of all hits. */
+	[ST_HITS_FOR_PROBE] =
+	    "SELECT id, t, addr, class, subclass, sensor, helo, mail_from,"
+	    " rcpt, excerpt FROM hit WHERE id > ?1"
+	    " AND instr(lower(rcpt), lower(?2) || '@') > 0 ORDER BY id",
 };
 
 #define STORE_ERR_MAX	512
@@ -961,6 +981,35 @@ store_hits_in_window(struct store *s, const struct addr *a, int64_t t,
 }
 
 /*
+ * Was this hit caused by a self-test probe? Its recipient's local part
+ * (angle brackets and a source route aside) must be an active token.
+ * Only local parts with the probe prefix cost a query.
+ */
+static int
+store_hit_is_probe(struct store *s, const struct store_hit *h)
+{
+	char local[STORE_PROBE_TOKEN_MAX];
+	const char *r, *at;
+	size_t n;
+
+	if (h->rcpt == NULL)
+		return 0;
+	r = h->rcpt;
+	if (*r == '<')
+		r++;
+	if ((at = strrchr(r, '@')) == NULL)
+		return 0;
+	n = (size_t)(at - r);
+	if (n >= sizeof(local) || n <= sizeof(STORE_PROBE_PREFIX) - 1 ||
+	    strncasecmp(r, STORE_PROBE_PREFIX,
+	    sizeof(STORE_PROBE_PREFIX) - 1) != 0)
+		return 0;
+	memcpy(local, r, n);
+	local[n] = '\0';
+	return store_probe_active(s, local, h->t);
+}
+
+/*
  * One hit, inside the caller's transaction. The hit row is always kept:
  * it is the evidence a lookup shows, even when nothing gets listed.
  *
@@ -987,6 +1036,13 @@ store_hit_apply(struct store *s, const struct store_hit *h,
 	if (store_hit_insert(s, h) == -1)
 		return -1;
 	if (h->class == HIT_OTHER) {
+		*outcome = STORE_HIT_NOT_LISTABLE;
+		return 0;
+	}
+	switch (store_hit_is_probe(s, h)) {
+	case -1:
+		return -1;
+	case 1:
 		*outcome = STORE_HIT_NOT_LISTABLE;
 		return 0;
 	}
@@ -2117,5 +2173,127 @@ store_listings_page(struct store *s, int64_t now, int64_t since,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_sqlerr(s, "walking listings");
+	return 0;
+}
+
+/* A probe token: the prefix, then [A-Za-z0-9-], bounded. */
+static int
+store_probe_token_ok(const char *token)
+{
+	size_t n, plen = sizeof(STORE_PROBE_PREFIX) - 1;
+
+	n = strnlen(token, STORE_PROBE_TOKEN_MAX);
+	if (n >= STORE_PROBE_TOKEN_MAX || n <= plen ||
+	    strncasecmp(token, STORE_PROBE_PREFIX, plen) != 0)
+		return 0;
+	for (size_t i = plen; i < n; i++) {
+		unsigned char c = (unsigned char)token[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+store_probe_add(struct store *s, const char *token, const char *target,
+    int64_t now, int64_t expires)
+{
+	sqlite3_stmt *st;
+
+	if (!store_probe_token_ok(token)) {
+		store_seterr(s, "bad probe token");
+		return -1;
+	}
+	if (strnlen(target, STORE_PROBE_TARGET_MAX) >= STORE_PROBE_TARGET_MAX) {
+		store_seterr(s, "probe target too long");
+		return -1;
+	}
+	if (store_op_begin(s) == -1)
+		return -1;
+	if ((st = store_stmt(s, ST_PROBE_TRIM)) == NULL)
+		return store_op_end(s, 0);
+	sqlite3_bind_int64(st, 1, now - 86400);
+	if (store_done(s, st, "trimming probes") == -1)
+		return store_op_end(s, 0);
+	if ((st = store_stmt(s, ST_PROBE_INSERT)) == NULL)
+		return store_op_end(s, 0);
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, target, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, expires);
+	if (store_done(s, st, "registering probe") == -1)
+		return store_op_end(s, 0);
+	return store_op_end(s, 1);
+}
+
+int
+store_probe_active(struct store *s, const char *token, int64_t t)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_stmt(s, ST_PROBE_ACTIVE)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, t);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_sqlerr(s, "probe lookup");
+}
+
+int
+store_hit_last_id(struct store *s, int64_t *id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_stmt(s, ST_HIT_LAST_ID)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_sqlerr(s, "last hit");
+	return 0;
+}
+
+int
+store_hits_for_probe(struct store *s, int64_t after, const char *token,
+    store_hit_cb cb, void *arg)
+{
+	sqlite3_stmt *st;
+	struct store_hit h;
+	int rc;
+
+	if ((st = store_stmt(s, ST_HITS_FOR_PROBE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_text(st, 2, token, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&h, 0, sizeof(h));
+		h.t = sqlite3_column_int64(st, 1);
+		column_addr(st, 2, &h.addr);
+		h.class = (enum hit_class)sqlite3_column_int(st, 3);
+		h.subclass = (const char *)sqlite3_column_text(st, 4);
+		h.sensor = (const char *)sqlite3_column_text(st, 5);
+		h.helo = (const char *)sqlite3_column_text(st, 6);
+		h.mail_from = (const char *)sqlite3_column_text(st, 7);
+		h.rcpt = (const char *)sqlite3_column_text(st, 8);
+		h.excerpt = (const char *)sqlite3_column_text(st, 9);
+		if (cb(arg, sqlite3_column_int64(st, 0), &h) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "walking probe hits");
 	return 0;
 }

@@ -71,7 +71,7 @@ enum store_hit_outcome {
 	STORE_HIT_LISTED = 0,		/* a new listing (or a relisting) */
 	STORE_HIT_EXTENDED,		/* was listed: last_seen and expiry moved */
 	STORE_HIT_PENDING,		/* fewer than min_hits within the window */
-	STORE_HIT_NOT_LISTABLE,		/* class "other": evidence only */
+	STORE_HIT_NOT_LISTABLE,		/* class "other", or a probe: evidence only */
 	STORE_HIT_SPECIAL,		/* special-purpose range, not allowed */
 	STORE_HIT_EXCLUDED,		/* an operator exclusion covers it */
 };
@@ -441,5 +441,40 @@ int		 store_top_excerpt_values(struct store *, const char *key,
 int		 store_listings_page(struct store *, int64_t now,
 		    int64_t since, const struct prefix *after, size_t limit,
 		    store_listing_cb, void *arg);
+
+/*
+ * Self-test probes (client/probe.h). A probe sends mail from a unique
+ * address at a trap domain; a hit whose recipient's local part is an
+ * active probe token (started <= t < expires, case-insensitive) is kept
+ * as evidence but never lists: the target's operator asked for the
+ * test. Tokens start with STORE_PROBE_PREFIX so that ordinary hits cost
+ * no lookup.
+ */
+#define STORE_PROBE_PREFIX	"probe-"
+#define STORE_PROBE_TOKEN_MAX	64	/* incl. NUL */
+#define STORE_PROBE_TARGET_MAX	256	/* incl. NUL */
+
+/*
+ * Registers token (STORE_PROBE_PREFIX, then letters, digits and '-'
+ * only, shorter than STORE_PROBE_TOKEN_MAX) for target from now until
+ * expires, and forgets probes that expired a day ago. 0, or -1 (a bad
+ * or already used token, a store error).
+ */
+int		 store_probe_add(struct store *, const char *token,
+		    const char *target, int64_t now, int64_t expires);
+
+/* Is token an active probe at t? 1 / 0 / -1. */
+int		 store_probe_active(struct store *, const char *token,
+		    int64_t t);
+
+/* The last hit id (0 for none), to read only the hits that follow. */
+int		 store_hit_last_id(struct store *, int64_t *id);
+
+/*
+ * Hits with id > after whose recipient contains token followed by '@'
+ * (any case), oldest first. 0 / -1.
+ */
+int		 store_hits_for_probe(struct store *, int64_t after,
+		    const char *token, store_hit_cb, void *arg);
 
 #endif

@@ -823,6 +823,15 @@ test_shipped(void **state)
 	assert_string_equal(cfg.trap.tls_key, def.trap.tls_key);
 	assert_int_equal(cfg.trap.proxy_protocol, def.trap.proxy_protocol);
 	assert_string_equal(cfg.trap.proxy_trusted, def.trap.proxy_trusted);
+	assert_string_equal(cfg.probe.domain, def.probe.domain);
+	assert_string_equal(cfg.probe.helo, def.probe.helo);
+	assert_string_equal(cfg.probe.resolver, def.probe.resolver);
+	assert_int_equal(cfg.probe.wait, def.probe.wait);
+	assert_int_equal(cfg.probe.timeout, def.probe.timeout);
+	assert_int_equal(cfg.probe.web, def.probe.web);
+	assert_int_equal(cfg.probe.interval, def.probe.interval);
+	assert_int_equal(cfg.probe.per_hour, def.probe.per_hour);
+	assert_int_equal(cfg.probe.allow_special, def.probe.allow_special);
 	assert_string_equal(cfg.policy.listen, def.policy.listen);
 	assert_int_equal(cfg.policy.mode, def.policy.mode);
 	assert_string_equal(cfg.policy.zones, def.policy.zones);
@@ -840,6 +849,59 @@ test_shipped(void **state)
 }
 
 /* [policy] and [milter]: defaults, good values, and every refusal. */
+/* [probe]: defaults, accepted values, and values refused with a reason. */
+static void
+test_probe_keys(void **state)
+{
+	static const struct {
+		const char	*key;
+		const char	*value;
+	} bad[] = {
+		{ "domain", "bad_label.example" },
+		{ "helo", "-x.example" },
+		{ "resolver", "localhost:53" },
+		{ "wait", "0" },
+		{ "wait", "2h" },
+		{ "timeout", "11m" },
+		{ "web", "maybe" },
+		{ "interval", "2d" },
+		{ "per_hour", "0" },
+		{ "allow_special", "intranet" },
+	};
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_string_equal(cfg.probe.domain, "auto");
+	assert_string_equal(cfg.probe.helo, "auto");
+	assert_string_equal(cfg.probe.resolver, "system");
+	assert_int_equal(cfg.probe.wait, 120);
+	assert_int_equal(cfg.probe.timeout, 30);
+	assert_int_equal(cfg.probe.web, 1);
+	assert_int_equal(cfg.probe.interval, 600);
+	assert_int_equal(cfg.probe.per_hour, 3);
+	assert_int_equal(cfg.probe.allow_special, 0);
+
+	assert_int_equal(config_set(&cfg, "probe", "domain", "Trap.Test",
+	    err, sizeof(err)), 0);
+	assert_int_equal(config_set(&cfg, "probe", "resolver",
+	    "127.0.0.1:5353", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&cfg, "probe", "wait", "5s", err,
+	    sizeof(err)), 0);
+	assert_int_equal(cfg.probe.wait, 5);
+	assert_int_equal(config_set(&cfg, "probe", "allow_special",
+	    "loopback", err, sizeof(err)), 0);
+	assert_int_equal(cfg.probe.allow_special, SPECIAL_LOOPBACK);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (config_set(&cfg, "probe", bad[i].key, bad[i].value, err,
+		    sizeof(err)) != -1)
+			fail_msg("probe.%s = %s accepted", bad[i].key,
+			    bad[i].value);
+	}
+	config_free(&cfg);
+}
+
 static void
 test_policy_keys(void **state)
 {
@@ -949,6 +1011,7 @@ main(void)
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_policy_keys),
+		cmocka_unit_test(test_probe_keys),
 		cmocka_unit_test(test_shipped),
 	};
 

@@ -371,6 +371,99 @@ test_other_is_evidence_only(void **state)
 	assert_int_equal(n, 1);
 }
 
+static enum store_hit_outcome
+hit_to(struct store *s, const char *ip, int64_t t, enum hit_class c,
+    const char *rcpt)
+{
+	struct store_hit h = {
+		.t = t, .addr = test_addr(ip), .class = c, .subclass = "test",
+		.sensor = "unit", .helo = "mx.example.net",
+		.mail_from = "", .rcpt = rcpt,
+	};
+	enum store_hit_outcome o;
+
+	if (store_record_hit(s, &h, &o) == -1)
+		fail_msg("record_hit: %s", store_errmsg(s));
+	return o;
+}
+
+struct probe_walk {
+	int	n;
+	int64_t	last;
+};
+
+static int
+probe_walk_cb(void *arg, int64_t id, const struct store_hit *h)
+{
+	struct probe_walk *w = arg;
+
+	assert_non_null(h->rcpt);
+	w->n++;
+	w->last = id;
+	return 0;
+}
+
+/*
+ * A hit to an active probe address is evidence, never a listing; the
+ * same address after the probe expired, an unknown token, or a token
+ * only as a substring of the local part lists as usual.
+ */
+static void
+test_probe_hits_not_listed(void **state)
+{
+	struct fixture *f = *state;
+	struct probe_walk w = { 0, 0 };
+	int64_t last = -1;
+
+	assert_int_equal(store_hit_last_id(f->s, &last), 0);
+	assert_int_equal(last, 0);
+	assert_int_equal(store_probe_add(f->s, "probe-abc123", "mx.test",
+	    T0, T0 + 600), 0);
+	/* Used tokens and bad ones are refused. */
+	assert_int_equal(store_probe_add(f->s, "probe-abc123", "mx.test",
+	    T0, T0 + 600), -1);
+	assert_int_equal(store_probe_add(f->s, "abc123", "x", T0, T0 + 1), -1);
+	assert_int_equal(store_probe_add(f->s, "probe-", "x", T0, T0 + 1), -1);
+	assert_int_equal(store_probe_add(f->s, "probe-a'b", "x", T0, T0 + 1),
+	    -1);
+	assert_int_equal(store_probe_add(f->s, "probe-a@b", "x", T0, T0 + 1),
+	    -1);
+
+	assert_int_equal(store_probe_active(f->s, "probe-abc123", T0), 1);
+	assert_int_equal(store_probe_active(f->s, "PROBE-ABC123", T0 + 599),
+	    1);
+	assert_int_equal(store_probe_active(f->s, "probe-abc123", T0 + 600),
+	    0);
+	assert_int_equal(store_probe_active(f->s, "probe-abc123", T0 - 1), 0);
+
+	assert_int_equal(hit_to(f->s, "8.8.8.8", T0 + 1, HIT_BOUNCE,
+	    "probe-abc123@trap.test"), STORE_HIT_NOT_LISTABLE);
+	assert_int_equal(hit_to(f->s, "8.8.8.8", T0 + 2, HIT_CALLOUT,
+	    "<Probe-ABC123@trap.test>"), STORE_HIT_NOT_LISTABLE);
+	assert_int_equal(listed(f->s, "8.8.8.8", T0 + 3), 0);
+	assert_int_equal(serial(f->s), 0);
+	assert_int_equal(store_hits_for_probe(f->s, 0, "probe-abc123",
+	    probe_walk_cb, &w), 0);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(store_hit_last_id(f->s, &last), 0);
+	assert_int_equal(last, w.last);
+
+	/* Not a probe: other tokens, a longer local part, no domain. */
+	assert_int_equal(hit_to(f->s, "8.8.4.4", T0 + 1, HIT_BOUNCE,
+	    "probe-zzz@trap.test"), STORE_HIT_LISTED);
+	assert_int_equal(hit_to(f->s, "8.8.4.5", T0 + 1, HIT_BOUNCE,
+	    "probe-abc1234@trap.test"), STORE_HIT_LISTED);
+	assert_int_equal(hit_to(f->s, "8.8.4.6", T0 + 1, HIT_BOUNCE,
+	    "probe-abc123"), STORE_HIT_LISTED);
+	/* After its expiry a probe's address is a trap like any other. */
+	assert_int_equal(hit_to(f->s, "8.8.8.8", T0 + 600, HIT_BOUNCE,
+	    "probe-abc123@trap.test"), STORE_HIT_LISTED);
+	w.n = 0;
+	assert_int_equal(store_hits_for_probe(f->s, last, "probe-abc123",
+	    probe_walk_cb, &w), 0);
+	assert_int_equal(w.n, 1);
+}
+
 static void
 test_min_hits_within_window(void **state)
 {
@@ -899,6 +992,7 @@ main(void)
 		T(test_exclusions),
 		T(test_special_ranges),
 		T(test_other_is_evidence_only),
+		T(test_probe_hits_not_listed),
 		T(test_min_hits_within_window),
 		T(test_serials_monotonic),
 		T(test_manual_prefixes),

@@ -243,10 +243,15 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", int(sys.argv[1])))
 time.sleep(30)' "$DNS_PORT" &
 BLOCK_PID=$!
-sleep 0.3
+for _ in $(seq 1 100); do
+	[ -n "$(ss -Hlnu "sport = :$DNS_PORT")" ] && break
+	sleep 0.1
+done
 out=$(timeout 20 "$BIN" -c "$T/bs.conf" serve \
     --trap-listen "127.0.0.1:$SMTP_PORT" \
-    --dns-listen "127.0.0.1:$DNS_PORT" 2>&1)
+    --dns-listen "127.0.0.1:$DNS_PORT" \
+    --web-listen "127.0.0.1:$WEB_PORT" \
+    --policy-listen "127.0.0.1:$POLICY_PORT" 2>&1)
 expect "exit status with the DNS port taken" "$?" 1
 contains "names the address" "$out" "127.0.0.1:$DNS_PORT"
 expect "trap port free again" "$(ss -Hlnt "sport = :$SMTP_PORT" | wc -l)" 0
