@@ -8,7 +8,7 @@ build_pkgs=(gcc make cmake pkg-config libsqlite3-dev libinih-dev libevent-dev
 test_pkgs=(libcmocka-dev sqlite3 rbldnsd bind9-dnsutils knot-dnsutils unbound
 	python3 dnsperf clang curl
 	libclang-rt-14-dev util-linux iproute2 swaks libnet-ssleay-perl postfix
-	chromium chromium-driver spamassassin rspamd)
+	chromium nodejs spamassassin rspamd)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then
@@ -20,6 +20,11 @@ for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing+=("$p")
 done
+# npm separately: a nodejs from NodeSource provides it and conflicts with
+# Debian's package of that name.
+if [ "${1:-build}" = test ] && ! command -v npm >/dev/null 2>&1; then
+	missing+=(npm)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,7 +1,8 @@
 #!/bin/bash
-# run.sh -- `backscatter web` in a real browser and over HTTP: headless
-# Chromium (through chromedriver) looks addresses up with the keyboard
-# only, opens a fix guide and files an express delisting with the form;
+# run.sh -- `backscatter web` in a real browser and over HTTP: Debian's
+# headless Chromium, driven by playwright-core (browser.mjs), looks
+# addresses up with the keyboard only, opens a fix guide and files an
+# express delisting with the form, with a screenshot of every step;
 # the operator approves it with `backscatter delist approve`, and dig
 # against `backscatter dns` shows the address unlisted. curl checks the
 # API: status codes, JSON, bearer-token refusals, CSRF refusal, rate
@@ -11,25 +12,56 @@
 # points.
 #
 # Usage: bash run.sh /path/to/backscatter     Exit: 0 pass, 1 fail, 77 skip.
+#
+# playwright-core is pinned by package-lock.json and installed with
+# `npm ci` into a cache next to the binary (BACKSCATTER_WEB_NODE_CACHE,
+# default BUILD/test-node/web) when missing or stale; it downloads no
+# browser. Screenshots go to BACKSCATTER_WEB_SCREENSHOTS (default
+# BUILD/screenshots/web). Without node the test is skipped (77); node
+# without npm, or an npm ci that fails, is a failure: scripts/deps.sh test
+# installs both.
 set -u
 BIN=$(readlink -f "${1:?usage: run.sh /path/to/backscatter}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 ZONE=bl.test
 TOKEN=test-admin-token-0123456789abcdef
 
-for tool in curl dig python3 ss chromium chromedriver; do
+for tool in curl dig python3 ss chromium node; do
 	command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: no $tool"; exit 77; }
 done
+command -v npm >/dev/null 2>&1 ||
+	{ echo "FAIL: node without npm (scripts/deps.sh test)"; exit 1; }
+BUILD=$(dirname "$BIN")
+NODE_CACHE=${BACKSCATTER_WEB_NODE_CACHE:-$BUILD/test-node/web}
+SHOTS=${BACKSCATTER_WEB_SCREENSHOTS:-$BUILD/screenshots/web}
+
+# playwright-core from the lock file, once per cache: reinstalled when the
+# lock file changes. flock keeps two runs from installing at once.
+npm_install() {
+	mkdir -p "$NODE_CACHE" || return 1
+	(
+		command -v flock >/dev/null && flock -w 300 9
+		if cmp -s "$HERE/package-lock.json" "$NODE_CACHE/package-lock.json" &&
+		    [ -f "$NODE_CACHE/node_modules/playwright-core/package.json" ]; then
+			exit 0
+		fi
+		cp "$HERE/package.json" "$HERE/package-lock.json" "$NODE_CACHE/" &&
+		cd "$NODE_CACHE" &&
+		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 timeout 300 npm ci --omit=dev \
+		    --ignore-scripts --no-audit --no-fund --loglevel=error >npm-ci.log 2>&1 ||
+		    { cat "$NODE_CACHE/npm-ci.log" >&2; rm -f "$NODE_CACHE/package-lock.json"; exit 1; }
+	) 9>"$NODE_CACHE/.lock"
+}
+npm_install || { echo "FAIL: npm ci of playwright-core in $NODE_CACHE"; exit 1; }
 
 T=$(mktemp -d /tmp/bs-web-XXXXXX)
 WEB_PID=
 WEB2_PID=
 DNS_PID=
 TRAP_PID=
-CD_PID=
 cleanup() {
 	# Only what this script started, by PID.
-	for p in $CD_PID $WEB_PID $WEB2_PID $DNS_PID $TRAP_PID; do
+	for p in $WEB_PID $WEB2_PID $DNS_PID $TRAP_PID; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
 	rm -rf "$T"
@@ -64,7 +96,7 @@ free_port() {
 	return 1
 }
 WPORT=$(free_port) && W2PORT=$(free_port) && DPORT=$(free_port) &&
-	SPORT=$(free_port) && CPORT=$(free_port) || { echo "no free port"; exit 1; }
+	SPORT=$(free_port) || { echo "no free port"; exit 1; }
 [ "$WPORT" != "$W2PORT" ] || W2PORT=$((WPORT + 1))
 
 cat >"$T/bs.conf" <<EOF2
@@ -208,19 +240,16 @@ for u in / "/lookup?ip=127.0.0.9" /api/v1/lookup/127.0.0.9 /stats /help /help/po
 done
 
 # --- the browser -------------------------------------------------------------
-chromedriver --port="$CPORT" >"$T/chromedriver.log" 2>&1 &
-CD_PID=$!
-for _ in $(seq 1 300); do
-	curl -fs "http://127.0.0.1:$CPORT/status" >/dev/null && break
-	sleep 0.1
-done
-if timeout 120 python3 "$HERE/webdriver.py" "$CPORT" "$W" 198.18.7.7 192.0.2.77 127.0.0.9 >"$T/wd.out" 2>&1; then
+rm -f "$SHOTS"/*.png 2>/dev/null
+if timeout 180 node "$HERE/browser.mjs" "$NODE_CACHE" "$SHOTS" "$W" \
+    198.18.7.7 192.0.2.77 127.0.0.9 >"$T/browser.out" 2>&1; then
 	ok
 else
-	cat "$T/wd.out" >&2
-	bad "webdriver"
+	cat "$T/browser.out" >&2
+	bad "browser"
 fi
-grep -c '^ok' "$T/wd.out" | sed 's/^/browser checks passed: /'
+grep -c '^ok' "$T/browser.out" | sed 's/^/browser checks passed: /'
+echo "screenshots: $SHOTS ($(ls "$SHOTS"/*.png 2>/dev/null | wc -l) files)"
 
 # --- the operator approves; DNS follows -------------------------------------
 list=$(bs delist list)
