@@ -25,18 +25,27 @@ done
 if [ "${1:-build}" = test ] && ! command -v npm >/dev/null 2>&1; then
 	missing+=(npm)
 fi
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "deps.sh: missing packages: ${missing[*]}; run as root or install them" >&2
-	exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps.sh: missing packages: ${missing[*]};" \
+		    "run as root or install them" >&2
+		exit 1
+	fi
+	echo "deps.sh: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	# Postfix is a test peer only: "No configuration" keeps the system
+	# instance from being set up or started; tests run private instances
+	# (postfix -c DIR).
+	echo 'postfix postfix/main_mailer_type select No configuration' |
+		debconf-set-selections
+	apt_opts=(-y -q -o DPkg::Lock::Timeout=300)
+	apt-get "${apt_opts[@]}" update >/dev/null
+	apt-get "${apt_opts[@]}" install --no-install-recommends \
+	    "${missing[@]}" >/dev/null
 fi
-echo "deps.sh: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-# Postfix is a test peer only: "No configuration" keeps the system instance
-# from being set up or started; tests run private instances (postfix -c DIR).
-echo 'postfix postfix/main_mailer_type select No configuration' |
-	debconf-set-selections
-apt_opts=(-y -q -o DPkg::Lock::Timeout=300)
-apt-get "${apt_opts[@]}" update >/dev/null
-apt-get "${apt_opts[@]}" install --no-install-recommends "${missing[@]}" >/dev/null
+
+# Exim conflicts with postfix in apt: the tests use its unmodified Debian
+# binaries unpacked aside (scripts/peers.sh; a second run only checks).
+if [ "${1:-build}" = test ] && [ "$(id -u)" -eq 0 ]; then
+	bash "$(dirname "$0")/peers.sh"
+fi

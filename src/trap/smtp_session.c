@@ -21,6 +21,12 @@
 #define SMTP_LOG_VALUE_MAX	300
 /* The message buffer grows from this size up to keep_headers + keep_body. */
 #define SMTP_MSG_INITIAL	8192
+/*
+ * Replies held while a hit is queued: no input is taken meanwhile, so at
+ * most the reply of the command that ended the transaction (EHLO's is
+ * the longest) and a 421 from the server ending the session.
+ */
+#define SMTP_HELD_MAX		(SMTP_EHLO_MAX + 2 * SMTP_REPLY_MAX)
 
 enum smtp_state {
 	SMTP_S_CMD,		/* reading commands */
@@ -39,6 +45,21 @@ struct smtp_session {
 	enum smtp_state			 state;
 	int				 tls;		/* TLS is on */
 	int				 draining;	/* 421 after DATA */
+	int				 gone;		/* no more writes */
+
+	/*
+	 * A hit io->record() queued (SMTP_RECORD_QUEUED). Until its result
+	 * comes, replies go to held and no input is taken. After the final
+	 * dot the reply itself waits: it depends on the result.
+	 */
+	int				 pending;
+	int				 pend_data;	/* reply 250/451/552 */
+	int				 pend_big;	/* 552, not 250 */
+	size_t				 pend_rcpts;	/* for the log line */
+	uint64_t			 pend_size;
+	char				*held;
+	size_t				 heldlen;
+	size_t				 heldcap;
 
 	/* The line being assembled: line_max - 1 bytes, no LF. */
 	char				*line;
@@ -121,6 +142,39 @@ smtp_outcome_name(enum store_hit_outcome o)
 	return "?";
 }
 
+/*
+ * Hands reply bytes to the server, or holds them while a hit is queued:
+ * a reply must not overtake the one that waits for the commit.
+ */
+static void
+smtp_write(struct smtp_session *s, const char *buf, size_t len)
+{
+	size_t cap;
+	char *p;
+
+	if (s->gone)
+		return;
+	if (!s->pending) {
+		s->io->write(s->arg, buf, len);
+		return;
+	}
+	if (s->heldlen + len > s->heldcap) {
+		cap = s->heldlen + len > SMTP_REPLY_MAX ? SMTP_HELD_MAX :
+		    SMTP_REPLY_MAX;
+		/* Cannot happen (SMTP_HELD_MAX): our bug, not the peer's. */
+		if (s->heldlen + len > cap ||
+		    (p = realloc(s->held, cap)) == NULL) {
+			log_warnx("%s event=error what=\"reply dropped while "
+			    "a hit is queued\" bytes=%zu", s->id, len);
+			return;
+		}
+		s->held = p;
+		s->heldcap = cap;
+	}
+	memcpy(s->held + s->heldlen, buf, len);
+	s->heldlen += len;
+}
+
 /* Writes one reply line; every 5xx counts against max_errors. */
 static void
 smtp_reply(struct smtp_session *s, const char *fmt, ...)
@@ -138,7 +192,7 @@ smtp_reply(struct smtp_session *s, const char *fmt, ...)
 		n = (int)sizeof(buf) - 3;
 	buf[n++] = '\r';
 	buf[n++] = '\n';
-	s->io->write(s->arg, buf, (size_t)n);
+	smtp_write(s, buf, (size_t)n);
 	if (buf[0] == '5')
 		s->stats.errors++;
 }
@@ -181,15 +235,48 @@ smtp_check_errors(struct smtp_session *s)
 	}
 }
 
-/* Builds and commits one hit; 0, or -1 when the store failed. */
+/* The log line of a hit once its fate is known; counts it. */
+static void
+smtp_hit_log(struct smtp_session *s, const struct store_hit *h, int rc,
+    enum store_hit_outcome outcome, size_t nrcpt, uint64_t size)
+{
+	char helo[SMTP_LOG_VALUE_MAX], from[SMTP_LOG_VALUE_MAX];
+	char rcpt[SMTP_LOG_VALUE_MAX], sub[SMTP_LOG_VALUE_MAX];
+	const char *name, *v;
+
+	v = h->helo != NULL ? h->helo : "";
+	smtp_log_quote(v, strlen(v), helo, sizeof(helo));
+	smtp_log_quote(h->mail_from, strlen(h->mail_from), from, sizeof(from));
+	smtp_log_quote(h->rcpt, strlen(h->rcpt), rcpt, sizeof(rcpt));
+	v = h->subclass != NULL ? h->subclass : "";
+	smtp_log_quote(v, strnlen(v, CLASSIFY_SUBCLASS_MAX), sub, sizeof(sub));
+	name = hitclass_name(h->class);
+	if (rc == -1) {
+		s->stats.lost++;
+		log_warnx("%s event=store-error addr=%s class=%s "
+		    "subclass=\"%s\" helo=\"%s\" from=\"%s\" rcpt=\"%s\"",
+		    s->id, s->addrtxt, name ? name : "?", sub, helo, from,
+		    rcpt);
+		return;
+	}
+	s->stats.hits++;
+	log_info("%s event=hit addr=%s class=%s subclass=\"%s\" outcome=%s "
+	    "helo=\"%s\" from=\"%s\" rcpt=\"%s\" rcpts=%zu size=%llu", s->id,
+	    s->addrtxt, name ? name : "?", sub, smtp_outcome_name(outcome),
+	    helo, from, rcpt, nrcpt, (unsigned long long)size);
+}
+
+/*
+ * Builds one hit and hands it to the server: 0 committed, -1 the store
+ * failed, or SMTP_RECORD_QUEUED: the session now waits for
+ * smtp_session_recorded() (one hit at most: no input is taken until).
+ */
 static int
 smtp_record(struct smtp_session *s, const struct classify_result *res)
 {
 	struct store_hit h;
 	enum store_hit_outcome outcome = STORE_HIT_NOT_LISTABLE;
-	char helo[SMTP_LOG_VALUE_MAX], from[SMTP_LOG_VALUE_MAX];
-	char rcpt[SMTP_LOG_VALUE_MAX], sub[SMTP_LOG_VALUE_MAX];
-	const char *name;
+	int rc;
 
 	memset(&h, 0, sizeof(h));
 	h.t = s->io->now(s->arg);
@@ -202,26 +289,16 @@ smtp_record(struct smtp_session *s, const struct classify_result *res)
 	h.rcpt = s->rcpt;
 	h.excerpt = res->excerpt[0] != '\0' ? res->excerpt : NULL;
 
-	smtp_log_quote(s->helo, strlen(s->helo), helo, sizeof(helo));
-	smtp_log_quote(s->mail_from, strlen(s->mail_from), from, sizeof(from));
-	smtp_log_quote(s->rcpt, strlen(s->rcpt), rcpt, sizeof(rcpt));
-	smtp_log_quote(res->subclass, strnlen(res->subclass,
-	    sizeof(res->subclass)), sub, sizeof(sub));
-	name = hitclass_name(res->class);
-	if (s->io->record(s->arg, &h, &outcome) == -1) {
-		s->stats.lost++;
-		log_warnx("%s event=store-error addr=%s class=%s "
-		    "subclass=\"%s\" helo=\"%s\" from=\"%s\" rcpt=\"%s\"",
-		    s->id, s->addrtxt, name ? name : "?", sub, helo, from,
-		    rcpt);
-		return -1;
+	rc = s->io->record(s->arg, &h, &outcome);
+	if (rc == SMTP_RECORD_QUEUED) {
+		s->pending = 1;
+		s->pend_rcpts = s->nrcpt;
+		s->pend_size = s->msgsize;
+		return rc;
 	}
-	s->stats.hits++;
-	log_info("%s event=hit addr=%s class=%s subclass=\"%s\" outcome=%s "
-	    "helo=\"%s\" from=\"%s\" rcpt=\"%s\" rcpts=%zu size=%llu", s->id,
-	    s->addrtxt, name ? name : "?", sub, smtp_outcome_name(outcome),
-	    helo, from, rcpt, s->nrcpt, (unsigned long long)s->msgsize);
-	return 0;
+	rc = rc == 0 ? 0 : -1;
+	smtp_hit_log(s, &h, rc, outcome, s->nrcpt, s->msgsize);
+	return rc;
 }
 
 static void
@@ -314,7 +391,7 @@ smtp_run_ehlo(struct smtp_session *s, const struct smtp_cmd *cmd)
 	    s->cfg->hostname, (unsigned long long)s->cfg->max_message_size,
 	    s->cfg->tls && !s->tls ? "250-STARTTLS\r\n" : "");
 	if (n > 0 && (size_t)n < sizeof(buf))
-		s->io->write(s->arg, buf, (size_t)n);
+		smtp_write(s, buf, (size_t)n);
 }
 
 static int
@@ -715,33 +792,51 @@ smtp_msg_add(struct smtp_session *s, const char *p, size_t n, int eol)
 }
 
 /*
- * The final dot: classify what was kept, commit the hit, and only then
- * say 250 (or 552 for an oversized one, which is evidence just the
- * same). If the store fails, 451: the client keeps the message and tries
- * again, so nothing we acknowledged is lost.
+ * The answer to a message once its hit's fate is known: 250, or 552 for
+ * an oversized one (evidence just the same), or 451 when the store
+ * failed: the client keeps the message and tries again, so nothing we
+ * acknowledged is lost.
  */
 static void
-smtp_data_end(struct smtp_session *s)
+smtp_data_reply(struct smtp_session *s, int rc, int too_big)
 {
-	struct classify_result res;
-	int too_big = s->msgsize > s->cfg->max_message_size;
-
-	s->state = SMTP_S_CMD;
-	classify_message(s->cfg->classify, s->mail_from,
-	    s->msg != NULL ? s->msg : "", s->msglen, &res);
-	s->txn++;
-	s->stats.transactions++;
-	if (smtp_record(s, &res) == -1)
+	if (rc == -1)
 		smtp_reply(s, "451 4.3.0 Error: local error in processing, "
 		    "try again later");
 	else if (too_big)
 		smtp_reply(s, "552 5.3.4 Error: message too big");
 	else
 		smtp_reply(s, "250 2.0.0 Ok: queued as %s.%u", s->id, s->txn);
-	smtp_txn_reset(s);
 	/* The message is answered: a draining trap now says goodbye. */
 	if (s->draining)
 		smtp_close(s, "4.3.2", "Service shutting down");
+}
+
+/*
+ * The final dot: classify what was kept and record the hit; the reply
+ * comes only once it is committed, now or when the server's group
+ * commit calls smtp_session_recorded().
+ */
+static void
+smtp_data_end(struct smtp_session *s)
+{
+	struct classify_result res;
+	int too_big = s->msgsize > s->cfg->max_message_size;
+	int rc;
+
+	s->state = SMTP_S_CMD;
+	classify_message(s->cfg->classify, s->mail_from,
+	    s->msg != NULL ? s->msg : "", s->msglen, &res);
+	s->txn++;
+	s->stats.transactions++;
+	rc = smtp_record(s, &res);
+	smtp_txn_reset(s);
+	if (rc == SMTP_RECORD_QUEUED) {
+		s->pend_data = 1;
+		s->pend_big = too_big;
+		return;
+	}
+	smtp_data_reply(s, rc, too_big);
 }
 
 /* A whole content line without its CRLF (or LF). */
@@ -846,7 +941,7 @@ smtp_session_input(struct smtp_session *s, const char *buf, size_t len)
 	const char *nl;
 	size_t off = 0, n;
 
-	while (off < len &&
+	while (off < len && !s->pending &&
 	    (s->state == SMTP_S_CMD || s->state == SMTP_S_DATA)) {
 		/* Pipelined commands wait while the client reads nothing. */
 		if (s->state == SMTP_S_CMD && s->linelen == 0 &&
@@ -896,6 +991,7 @@ smtp_session_free(struct smtp_session *s)
 		return;
 	free(s->line);
 	free(s->msg);
+	free(s->held);
 	free(s);
 }
 
@@ -908,6 +1004,8 @@ smtp_session_greet(struct smtp_session *s)
 enum smtp_want
 smtp_session_want(const struct smtp_session *s)
 {
+	if (s->pending)
+		return SMTP_WANT_COMMIT;
 	switch (s->state) {
 	case SMTP_S_TLS:
 		return SMTP_WANT_TLS;
@@ -964,6 +1062,7 @@ smtp_session_drain(struct smtp_session *s)
 void
 smtp_session_lost(struct smtp_session *s)
 {
+	s->gone = 1;
 	if (s->state == SMTP_S_CLOSED)
 		return;
 	if (s->state == SMTP_S_DATA)
@@ -972,6 +1071,27 @@ smtp_session_lost(struct smtp_session *s)
 	else
 		smtp_txn_end(s);
 	s->state = SMTP_S_CLOSED;
+}
+
+void
+smtp_session_recorded(struct smtp_session *s, const struct store_hit *h,
+    int rc, enum store_hit_outcome outcome)
+{
+	if (!s->pending)
+		return;
+	s->pending = 0;
+	rc = rc == 0 ? 0 : -1;
+	smtp_hit_log(s, h, rc, outcome, s->pend_rcpts, s->pend_size);
+	if (s->pend_data) {
+		s->pend_data = 0;
+		smtp_data_reply(s, rc, s->pend_big);
+	}
+	/* What the session said meanwhile follows, in order. */
+	if (s->heldlen > 0 && !s->gone)
+		s->io->write(s->arg, s->held, s->heldlen);
+	free(s->held);
+	s->held = NULL;
+	s->heldlen = s->heldcap = 0;
 }
 
 void

@@ -20,6 +20,8 @@
 #define SMTP_BACKLOG_MAX	(64 * 1024)
 /* A session id as the server hands it in: 16 hex digits and a NUL. */
 #define SMTP_ID_MAX		24
+/* smtp_io.record(): the hit is queued, the result comes later. */
+#define SMTP_RECORD_QUEUED	1
 
 /* Everything is borrowed and must outlive every session that uses it. */
 struct smtp_config {
@@ -48,6 +50,11 @@ struct smtp_io {
 	 * Commits one hit: 0 with *outcome once it is durable, -1 when the
 	 * store failed (nothing written). The session writes the reply that
 	 * acknowledges the hit only after this returns 0.
+	 *
+	 * Or SMTP_RECORD_QUEUED: the server copied the hit (its strings are
+	 * the session's and change) to commit it later, in a group with
+	 * others, and calls smtp_session_recorded() with the result. Until
+	 * then the session holds the replies it writes and takes no input.
 	 */
 	int		(*record)(void *arg, const struct store_hit *,
 			    enum store_hit_outcome *outcome);
@@ -62,6 +69,8 @@ enum smtp_want {
 	SMTP_WANT_INPUT,	/* read and feed more input */
 	SMTP_WANT_TLS,		/* start TLS; discard input read so far */
 	SMTP_WANT_CLOSE,	/* send what was written, then close */
+	SMTP_WANT_COMMIT,	/* a queued hit: feed nothing until
+				   smtp_session_recorded() */
 };
 
 /* Why the server ends a session (each has its own 421 text). */
@@ -109,7 +118,9 @@ void			 smtp_session_greet(struct smtp_session *);
  * bytes were taken: fewer than len when the session stops reading
  * (smtp_session_want() is no longer SMTP_WANT_INPUT), or when the
  * client's unsent replies reach SMTP_BACKLOG_MAX; feed the rest once
- * they drain.
+ * they drain. A command whose hit io->record() queued is the last one
+ * taken until smtp_session_recorded(), so that replies keep their order
+ * (RFC 2920 3.1) and none acknowledges a hit not yet committed.
  */
 size_t			 smtp_session_input(struct smtp_session *,
 			    const char *buf, size_t len);
@@ -141,9 +152,24 @@ void			 smtp_session_drain(struct smtp_session *);
 
 /*
  * The connection is gone (closed, reset, or a write timed out): records
- * a transaction that reached a trap, writes nothing.
+ * a transaction that reached a trap, writes nothing, and never calls
+ * io->write again, so a session whose hit is still queued may outlive
+ * its connection until smtp_session_recorded().
  */
 void			 smtp_session_lost(struct smtp_session *);
+
+/*
+ * The result of the hit that io->record() queued: rc 0, committed with
+ * outcome; -1, the store failed and nothing of it was written. h is the
+ * server's copy of the hit, read during the call only. Logs the hit,
+ * then writes the reply it was waiting for (after DATA: 250, or 451 when
+ * rc is -1) and the replies held meanwhile, in order. Afterwards
+ * smtp_session_want() no longer says SMTP_WANT_COMMIT; feed the input
+ * left over. A no-op when no hit is queued.
+ */
+void			 smtp_session_recorded(struct smtp_session *,
+			    const struct store_hit *h, int rc,
+			    enum store_hit_outcome outcome);
 
 void			 smtp_session_stats(const struct smtp_session *,
 			    struct smtp_stats *);

@@ -14,6 +14,7 @@
 #include "web/web_metrics.h"
 #include "web/web_parse.h"
 #include "web/web_ratelimit.h"
+#include "web/web_selftest.h"
 #include "web/web_server.h"
 
 struct web_server {
@@ -31,6 +32,8 @@ struct web_server {
 	char			*stats_html;
 	size_t			 stats_len;
 	int64_t			 stats_at;
+	/* The self-test's probes (NULL when probe.web is off). */
+	struct web_selftest	*selftest;
 };
 
 /*
@@ -65,6 +68,10 @@ void	 web_page_guide(struct web_req *);
 void	 web_page_stats(struct web_req *);
 void	 web_page_css(struct web_req *);
 void	 web_page_metrics(struct web_req *);
+/* The self-test (web_selftest.c): form, start, progress and verdict. */
+void	 web_page_selftest(struct web_req *);
+void	 web_page_selftest_start(struct web_req *);
+void	 web_page_selftest_status(struct web_req *);
 /* An error page with status and a sentence (escaped). */
 void	 web_page_error(struct web_req *, int status, const char *msg);
 

@@ -61,6 +61,12 @@ static const struct web_route {
 	{ "guide", WEB_GET, "/help/", 0, 0, WEB_LIMIT_NONE, web_page_guide },
 	{ "stats", WEB_GET, "/stats", 0, 0, WEB_LIMIT_LOOKUP,
 	    web_page_stats },
+	{ "selftest", WEB_GET, "/selftest", 0, 0, WEB_LIMIT_NONE,
+	    web_page_selftest },
+	{ "selftest_start", WEB_POST, "/selftest", 0, 1, WEB_LIMIT_NONE,
+	    web_page_selftest_start },
+	{ "selftest_status", WEB_GET, "/selftest/", 0, 0, WEB_LIMIT_NONE,
+	    web_page_selftest_status },
 	{ "css", WEB_GET, "/style.css", 0, 0, WEB_LIMIT_NONE, web_page_css },
 	{ "metrics", WEB_GET, "/metrics", 0, 0, WEB_LIMIT_NONE,
 	    web_page_metrics },
@@ -250,6 +256,22 @@ web_server_config_web(struct web_server_config *wc, const struct config *cfg,
 	return 0;
 }
 
+/*
+ * The [probe] keys /selftest uses. A set-up without a trap domain can
+ * still serve everything else: the form then says it is not configured.
+ */
+static void
+web_server_config_selftest(struct web_selftest_config *sc,
+    const struct config *cfg)
+{
+	sc->enabled = cfg->probe.web;
+	sc->interval = cfg->probe.interval;
+	sc->per_hour = (unsigned int)cfg->probe.per_hour;
+	sc->allow_special = cfg->probe.allow_special;
+	sc->ready = probe_config_init(&sc->probe, cfg, "", sc->why,
+	    sizeof(sc->why)) == 0;
+}
+
 int
 web_server_config_init(struct web_server_config *wc, const struct config *cfg,
     char *err, size_t errlen)
@@ -274,6 +296,7 @@ web_server_config_init(struct web_server_config *wc, const struct config *cfg,
 		snprintf(err, errlen, "trap.domains: too many or too long");
 		return -1;
 	}
+	web_server_config_selftest(&wc->selftest, cfg);
 	return web_server_config_web(wc, cfg, err, errlen);
 }
 
@@ -605,6 +628,11 @@ web_server_new(const struct web_server_config *wc, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory for rate limits");
 		goto fail;
 	}
+	if (wc->selftest.enabled && (srv->selftest = web_selftest_new(
+	    &wc->selftest, &srv->cfg->store)) == NULL) {
+		snprintf(err, errlen, "out of memory for the self-test");
+		goto fail;
+	}
 	if (pipe(srv->stop_pipe) == -1) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		goto fail;
@@ -695,6 +723,7 @@ web_server_free(struct web_server *srv)
 			close(srv->stop_pipe[i]);
 	web_ratelimit_free(srv->rl_lookup);
 	web_ratelimit_free(srv->rl_request);
+	web_selftest_free(srv->selftest);
 	store_close(srv->store);
 	free(srv->stats_html);
 	free(srv->cfg);

@@ -12,6 +12,7 @@
 #include "web/web_express.h"
 #include "web/web_lookup.h"
 #include "web/web_parse.h"
+#include "web/web_selftest.h"
 
 #define WEB_LISTEN_MAX		16
 #define WEB_TOKENS_MAX		8
@@ -40,6 +41,7 @@ struct web_server_config {
 	struct web_mask		 mask;
 	char			 store_path[PATH_MAX];
 	struct store_config	 store;		/* .path is store_path */
+	struct web_selftest_config selftest;	/* [probe], for /selftest */
 };
 
 /*

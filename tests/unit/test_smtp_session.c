@@ -32,6 +32,7 @@ struct t_srv {
 	size_t		 outlen;
 	size_t		 backlog;	/* what backlog() reports */
 	int		 fail;		/* record() fails */
+	int		 queue;		/* record() queues, as the trap does */
 	struct t_hit	 hits[T_HITS_MAX];
 	size_t		 nhits;
 	char		 msg[200 * 1024];	/* the last message seen */
@@ -67,7 +68,21 @@ t_record(void *arg, const struct store_hit *h, enum store_hit_outcome *o)
 	snprintf(c->rcpt, sizeof(c->rcpt), "%s", h->rcpt);
 	c->outlen = t->outlen;
 	*o = STORE_HIT_LISTED;
-	return 0;
+	return t->queue ? SMTP_RECORD_QUEUED : 0;
+}
+
+/* The i-th hit as the server's copy hands it back after a group commit. */
+static struct store_hit
+t_hit(struct t_srv *t, size_t i)
+{
+	struct store_hit h = t->hits[i].h;
+
+	h.subclass = t->hits[i].subclass;
+	h.helo = t->hits[i].helo;
+	h.mail_from = t->hits[i].from;
+	h.rcpt = t->hits[i].rcpt;
+	h.excerpt = NULL;
+	return h;
 }
 
 static size_t
@@ -689,6 +704,153 @@ test_rcpt_match(void **state)
 	assert_int_equal(smtp_rcpt_match(&c, &p), SMTP_RCPT_TRAP);
 }
 
+/*
+ * Group commit: the server queues the hit; the session takes no more
+ * input and holds its replies until smtp_session_recorded(), then
+ * answers in order. Nothing acknowledges a hit before its result.
+ */
+static void
+test_queued(void **state)
+{
+	struct smtp_config c = t_config();
+	struct t_srv t;
+	struct smtp_session *s;
+	struct smtp_stats st;
+	struct store_hit h;
+	const char *in = "EHLO q.test\r\nMAIL FROM:<>\r\nRCPT TO:<a@trap.test>"
+	    "\r\nDATA\r\nSubject: x\r\n\r\nbody\r\n.\r\nMAIL FROM:<>\r\n"
+	    "RCPT TO:<b@trap.test>\r\nQUIT\r\n";
+	const char *rest = strstr(in, ".\r\n") + 3;
+	size_t n, outlen;
+
+	(void)state;
+	s = t_start(&t, &c);
+	t.queue = 1;
+	/* Pipelined: taken up to the final dot, not a byte further. */
+	n = smtp_session_input(s, in, strlen(in));
+	assert_int_equal(n, (size_t)(rest - in));
+	assert_int_equal(smtp_session_want(s), SMTP_WANT_COMMIT);
+	assert_int_equal(t.nhits, 1);
+	t_expect(&t, "220 250 250 250 354");
+	assert_int_equal(smtp_session_input(s, rest, strlen(rest)), 0);
+	h = t_hit(&t, 0);
+	smtp_session_recorded(s, &h, 0, STORE_HIT_LISTED);
+	t_expect(&t, "220 250 250 250 354 250");
+	assert_int_equal(smtp_session_want(s), SMTP_WANT_INPUT);
+	/* A second result is ignored: nothing is queued. */
+	smtp_session_recorded(s, &h, 0, STORE_HIT_LISTED);
+	t_expect(&t, "220 250 250 250 354 250");
+
+	/* The callout's QUIT: 221 only once its hit is committed. */
+	t_feed(s, rest);
+	t_expect(&t, "220 250 250 250 354 250 250 250");
+	assert_int_equal(smtp_session_want(s), SMTP_WANT_COMMIT);
+	assert_int_equal(t.nhits, 2);
+	assert_string_equal(t.hits[1].rcpt, "b@trap.test");
+	h = t_hit(&t, 1);
+	smtp_session_recorded(s, &h, 0, STORE_HIT_EXTENDED);
+	t_expect(&t, "220 250 250 250 354 250 250 250 221");
+	assert_int_equal(smtp_session_want(s), SMTP_WANT_CLOSE);
+	smtp_session_stats(s, &st);
+	assert_int_equal(st.hits, 2);
+	assert_int_equal(st.lost, 0);
+	smtp_session_free(s);
+
+	/* The commit failed: 451, never 250; the session goes on. */
+	s = t_start(&t, &c);
+	t.queue = 1;
+	t_feed(s, "EHLO q.test\r\nMAIL FROM:<>\r\nRCPT TO:<a@trap.test>\r\n"
+	    "DATA\r\nSubject: x\r\n\r\n.\r\n");
+	h = t_hit(&t, 0);
+	smtp_session_recorded(s, &h, -1, STORE_HIT_NOT_LISTABLE);
+	t_expect(&t, "220 250 250 250 354 451");
+	assert_int_equal(smtp_session_want(s), SMTP_WANT_INPUT);
+	smtp_session_stats(s, &st);
+	assert_int_equal(st.hits, 0);
+	assert_int_equal(st.lost, 1);
+	t_feed(s, "NOOP\r\n");
+	t_expect(&t, "220 250 250 250 354 451 250");
+	smtp_session_free(s);
+
+	/* RSET and EHLO after a callout wait too, and keep their order. */
+	s = t_start(&t, &c);
+	t.queue = 1;
+	in = "EHLO q.test\r\nMAIL FROM:<>\r\nRCPT TO:<a@trap.test>\r\n"
+	    "RSET\r\nNOOP\r\n";
+	n = smtp_session_input(s, in, strlen(in));
+	assert_int_equal(n, strlen(in) - strlen("NOOP\r\n"));
+	t_expect(&t, "220 250 250 250");
+	h = t_hit(&t, 0);
+	smtp_session_recorded(s, &h, 0, STORE_HIT_LISTED);
+	t_expect(&t, "220 250 250 250 250");
+	t_feed(s, "NOOP\r\nMAIL FROM:<>\r\nRCPT TO:<a@trap.test>\r\n"
+	    "EHLO again\r\n");
+	assert_int_equal(smtp_session_want(s), SMTP_WANT_COMMIT);
+	outlen = t.outlen;
+	h = t_hit(&t, 1);
+	smtp_session_recorded(s, &h, 0, STORE_HIT_LISTED);
+	assert_true(t.outlen > outlen);
+	assert_non_null(strstr(t.out + outlen, "250-mx.trap.test\r\n"));
+	smtp_session_free(s);
+
+	/* The server ends the session meanwhile: the 250, then its 421. */
+	s = t_start(&t, &c);
+	t.queue = 1;
+	t_feed(s, "EHLO q.test\r\nMAIL FROM:<>\r\nRCPT TO:<a@trap.test>\r\n"
+	    "DATA\r\nSubject: x\r\n\r\n.\r\n");
+	smtp_session_end(s, SMTP_END_SHUTDOWN);
+	t_expect(&t, "220 250 250 250 354");
+	assert_int_equal(smtp_session_want(s), SMTP_WANT_COMMIT);
+	h = t_hit(&t, 0);
+	smtp_session_recorded(s, &h, 0, STORE_HIT_LISTED);
+	t_expect(&t, "220 250 250 250 354 250 421");
+	assert_int_equal(smtp_session_want(s), SMTP_WANT_CLOSE);
+	assert_int_equal(t.nhits, 1);
+	smtp_session_free(s);
+
+	/* STARTTLS after a callout: the 220, then the handshake. */
+	s = t_start(&t, &c);
+	t.queue = 1;
+	t_feed(s, "EHLO q.test\r\nMAIL FROM:<>\r\nRCPT TO:<a@trap.test>\r\n"
+	    "STARTTLS\r\n");
+	assert_int_equal(smtp_session_want(s), SMTP_WANT_COMMIT);
+	h = t_hit(&t, 0);
+	smtp_session_recorded(s, &h, 0, STORE_HIT_LISTED);
+	t_expect(&t, "220 250 250 250 220");
+	assert_int_equal(smtp_session_want(s), SMTP_WANT_TLS);
+	smtp_session_free(s);
+
+	/*
+	 * The connection is lost meanwhile: the hit is still logged and
+	 * counted when its result comes, and nothing more is written.
+	 */
+	s = t_start(&t, &c);
+	t.queue = 1;
+	t_feed(s, "EHLO q.test\r\nMAIL FROM:<>\r\nRCPT TO:<a@trap.test>\r\n"
+	    "DATA\r\nSubject: x\r\n\r\n.\r\n");
+	outlen = t.outlen;
+	smtp_session_lost(s);
+	assert_int_equal(t.nhits, 1);
+	h = t_hit(&t, 0);
+	smtp_session_recorded(s, &h, 0, STORE_HIT_LISTED);
+	assert_int_equal(t.outlen, outlen);
+	assert_int_equal(smtp_session_want(s), SMTP_WANT_CLOSE);
+	smtp_session_stats(s, &st);
+	assert_int_equal(st.hits, 1);
+	smtp_session_free(s);
+
+	/* Lost with a callout open: queued, and freed without a result. */
+	s = t_start(&t, &c);
+	t.queue = 1;
+	t_feed(s, "EHLO q.test\r\nMAIL FROM:<>\r\nRCPT TO:<a@trap.test>\r\n");
+	outlen = t.outlen;
+	smtp_session_lost(s);
+	assert_int_equal(t.nhits, 1);
+	assert_string_equal(t.hits[0].subclass, "callout/null-sender");
+	assert_int_equal(t.outlen, outlen);
+	smtp_session_free(s);
+}
+
 static void
 test_log_quote(void **state)
 {
@@ -723,6 +885,7 @@ main(void)
 		cmocka_unit_test(test_backlog),
 		cmocka_unit_test(test_drain),
 		cmocka_unit_test(test_rcpt_match),
+		cmocka_unit_test(test_queued),
 		cmocka_unit_test(test_log_quote),
 	};
 

@@ -30,7 +30,7 @@ done
 getent passwd postfix >/dev/null || { echo "SKIP: no postfix user"; exit 77; }
 [ -r "$DOC" ] || { echo "FAIL: no $DOC"; exit 1; }
 
-. "$HERE/../trap/pf_lib.sh"
+. "$HERE/../mailservers/pf_lib.sh"
 
 T=$(mktemp -d /tmp/bs-policy-XXXXXX)
 chmod 755 "$T"	# Postfix's daemons (user postfix) must traverse it
@@ -180,7 +180,7 @@ pf_start "$T/pfm" &
 s2=$!
 # Only the rbl instance resolves names itself: give it our resolver.
 unshare -m bash -c "mount --bind '$T/resolv.conf' /etc/resolv.conf &&
-    . '$HERE/../trap/pf_lib.sh' && pf_start '$T/pfr'" &
+    . '$HERE/../mailservers/pf_lib.sh' && pf_start '$T/pfr'" &
 s3=$!
 wait "$s1" "$s2" "$s3"
 for port in $PFP_PORT $PFM_PORT $PFR_PORT; do
@@ -272,7 +272,7 @@ contains "rbl: unlisted, null sender accepted" "$(reply "$PFR_PORT" \
     127.0.0.6 '<>')" "^250 "
 
 # --- Exim with the documented ACL -------------------------------------------
-EXIM=${EXIM:-$HERE/../../../../shared/peers/exim-root/usr/sbin/exim4}
+EXIM=${EXIM:-/var/cache/backscatter-peers/exim-root/usr/sbin/exim4}
 if [ -x "$EXIM" ] && getent passwd Debian-exim >/dev/null; then
 	mkdir -p "$T/exim/spool" "$T/exim/log"
 	chmod 755 "$T/exim"
@@ -331,7 +331,7 @@ EOF
 	wait "$EXIM_PID" 2>/dev/null
 	EXIM_PID=
 else
-	echo "note: Exim skipped (no unpacked exim4; see shared/peers/install.sh or set EXIM=)"
+	echo "note: Exim skipped (no unpacked exim4; run scripts/peers.sh or set EXIM=)"
 fi
 
 # --- SpamAssassin and rspamd: the rules pass the tools' own checks -----------

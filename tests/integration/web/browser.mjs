@@ -59,17 +59,38 @@ const h1 = (page) => page.evaluate(() => {
 
 // As root, Chromium needs --no-sandbox; the rest keep it from calling
 // out to Google's services, which this machine's closed network refuses.
-const browser = await chromium.launch({
+const launchOptions = {
 	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
 	headless: true,
 	timeout: 60000,
 	args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
 		'--disable-quic', '--no-first-run', '--disable-background-networking',
 		'--disable-component-update', '--disable-sync'],
-});
+};
+
+// A browser that dies while starting (seen once on a loaded machine:
+// "Target page, context or browser has been closed" at the first page)
+// is the machine's trouble, not the server's: start it once more. Every
+// check after this point still runs exactly once.
+async function openBrowser() {
+	for (let attempt = 1; ; attempt++) {
+		const b = await chromium.launch(launchOptions);
+		try {
+			const c = await b.newContext({ viewport: { width: 1000, height: 900 } });
+			const p = await c.newPage();
+			return { browser: b, context: c, page: p };
+		} catch (e) {
+			await b.close().catch(() => {});
+			if (attempt >= 2)
+				throw e;
+			console.error('note: the browser did not start (' + e.message +
+			    '), starting it again');
+		}
+	}
+}
+
+const { browser, context, page } = await openBrowser();
 try {
-	const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
-	const page = await context.newPage();
 	page.setDefaultTimeout(15000);
 	const cssStatus = [];
 	page.on('response', (r) => {
