@@ -18,7 +18,7 @@ for tool in postfix postconf runuser ss dig python3; do
 	command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: no $tool"; exit 77; }
 done
 [ "$(id -u)" = 0 ] || { echo "SKIP: postfix needs root"; exit 77; }
-. "$HERE/pf_lib.sh"
+. "$HERE/../mailservers/pf_lib.sh"
 
 T=$(mktemp -d /tmp/bs-probe-XXXXXX)
 chmod 755 "$T"
