@@ -23,9 +23,10 @@ done
 T=$(mktemp -d /tmp/bs-probe-XXXXXX)
 chmod 755 "$T"
 SRV_PID=
-PFS=
 cleanup() {
-	for d in $PFS; do pf_stop "$d"; done
+	# Every instance under $T: mkpf runs in $(...), a subshell, so a
+	# list it kept would never reach this shell.
+	for d in "$T"/*/; do pf_stop "${d%/}"; done
 	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null
 	if [ -n "${KEEP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
 }
@@ -96,7 +97,6 @@ mkpf() {
 	    "transport_maps = inline:{trap.test=smtp:[127.0.0.1]:$SMTP_PORT}" \
 	    "$@"
 	pf_start "$T/$name"
-	PFS="$PFS $T/$name"
 	wait_port "$port" 15 || { cat "$T/$name/maillog" >&2; return 1; }
 	echo "$port"
 }
