@@ -1479,18 +1479,18 @@ store_zone_rows(struct store *s, store_zone_row_cb cb, void *arg)
 	return 0;
 }
 
-int
-store_hits_foreach(struct store *s, const struct addr *a, size_t limit,
-    store_hit_cb cb, void *arg)
+/*
+ * Hands each row of a bound hit statement (id, t, addr, class, subclass,
+ * sensor, helo, mail_from, rcpt, excerpt) to cb until it returns non-zero.
+ * 0 / -1 (what names the walk in the error).
+ */
+static int
+store_hits_step(struct store *s, sqlite3_stmt *st, store_hit_cb cb,
+    void *arg, const char *what)
 {
-	sqlite3_stmt *st;
 	struct store_hit h;
 	int rc;
 
-	if ((st = store_stmt(s, ST_HITS_WALK)) == NULL)
-		return -1;
-	bind_addr(st, 1, a);
-	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&h, 0, sizeof(h));
 		h.t = sqlite3_column_int64(st, 1);
@@ -1509,8 +1509,21 @@ store_hits_foreach(struct store *s, const struct addr *a, size_t limit,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return store_sqlerr(s, "walking hits");
+		return store_sqlerr(s, what);
 	return 0;
+}
+
+int
+store_hits_foreach(struct store *s, const struct addr *a, size_t limit,
+    store_hit_cb cb, void *arg)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_HITS_WALK)) == NULL)
+		return -1;
+	bind_addr(st, 1, a);
+	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+	return store_hits_step(s, st, cb, arg, "walking hits");
 }
 
 int
@@ -2269,31 +2282,10 @@ store_hits_for_probe(struct store *s, int64_t after, const char *token,
     store_hit_cb cb, void *arg)
 {
 	sqlite3_stmt *st;
-	struct store_hit h;
-	int rc;
 
 	if ((st = store_stmt(s, ST_HITS_FOR_PROBE)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_text(st, 2, token, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&h, 0, sizeof(h));
-		h.t = sqlite3_column_int64(st, 1);
-		column_addr(st, 2, &h.addr);
-		h.class = (enum hit_class)sqlite3_column_int(st, 3);
-		h.subclass = (const char *)sqlite3_column_text(st, 4);
-		h.sensor = (const char *)sqlite3_column_text(st, 5);
-		h.helo = (const char *)sqlite3_column_text(st, 6);
-		h.mail_from = (const char *)sqlite3_column_text(st, 7);
-		h.rcpt = (const char *)sqlite3_column_text(st, 8);
-		h.excerpt = (const char *)sqlite3_column_text(st, 9);
-		if (cb(arg, sqlite3_column_int64(st, 0), &h) != 0) {
-			sqlite3_reset(st);
-			return 0;
-		}
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_sqlerr(s, "walking probe hits");
-	return 0;
+	return store_hits_step(s, st, cb, arg, "walking probe hits");
 }
