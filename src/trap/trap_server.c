@@ -70,6 +70,20 @@ struct trap_ip {
 struct trap_conn;
 
 /*
+ * What a connection's close line says besides the session's counts. A
+ * connection that goes while its hit is queued leaves this with the hit,
+ * so that its close line follows the hit's: a close line in the log
+ * means all of that session is in the store.
+ */
+struct trap_close_note {
+	char			 id[TRAP_ID_LEN + 1];
+	char			 addrtxt[ADDR_STRLEN];
+	const char		*why;
+	int64_t			 start_ms;
+	int			 tls_on;
+};
+
+/*
  * A hit waiting for the group commit, with its own copies of the strings
  * (the session's change as it goes on). conn is NULL once the connection
  * is gone; its session then waits here (orphan) to log the hit, and is
@@ -79,6 +93,7 @@ struct trap_pend {
 	TAILQ_ENTRY(trap_pend)	 entry;
 	struct trap_conn	*conn;
 	struct smtp_session	*orphan;
+	struct trap_close_note	 orphan_close;
 	struct store_hit	 h;
 	int			 done;		/* rc and outcome are set */
 	int			 rc;		/* 0 committed, -1 failed */
@@ -86,6 +101,9 @@ struct trap_pend {
 	char			 strs[];	/* what h's strings point to */
 };
 TAILQ_HEAD(trap_pendq, trap_pend);
+
+static void	trap_log_close(const struct trap_close_note *,
+		    struct smtp_session *);
 
 struct trap_conn {
 	struct trap_server	*srv;
@@ -528,6 +546,7 @@ trap_flush(struct trap_server *srv)
 			/* Gone: the hit is logged, no one is answered. */
 			smtp_session_recorded(p->orphan, &p->h, p->rc,
 			    p->outcome);
+			trap_log_close(&p->orphan_close, p->orphan);
 			smtp_session_free(p->orphan);
 		}
 		free(p);
@@ -616,33 +635,48 @@ trap_refuse(struct trap_server *srv, int fd, const char *text)
 }
 
 static void
-trap_conn_log_close(struct trap_conn *c)
+trap_close_note_take(struct trap_close_note *n, const struct trap_conn *c)
+{
+	memcpy(n->id, c->id, sizeof(n->id));
+	memcpy(n->addrtxt, c->addrtxt, sizeof(n->addrtxt));
+	n->why = c->why;
+	n->start_ms = c->start_ms;
+	n->tls_on = c->tls_on;
+}
+
+static void
+trap_log_close(const struct trap_close_note *n, struct smtp_session *sess)
 {
 	struct smtp_stats st;
 
 	memset(&st, 0, sizeof(st));
-	if (c->sess != NULL)
-		smtp_session_stats(c->sess, &st);
+	if (sess != NULL)
+		smtp_session_stats(sess, &st);
 	log_info("%s event=close addr=%s reason=%s duration_ms=%lld "
 	    "commands=%u errors=%u transactions=%u hits=%u lost=%u tls=%s",
-	    c->id, c->addrtxt, c->why != NULL ? c->why : "?",
-	    (long long)(trap_now_ms() - c->start_ms), st.commands, st.errors,
-	    st.transactions, st.hits, st.lost, c->tls_on ? "yes" : "no");
+	    n->id, n->addrtxt, n->why != NULL ? n->why : "?",
+	    (long long)(trap_now_ms() - n->start_ms), st.commands, st.errors,
+	    st.transactions, st.hits, st.lost, n->tls_on ? "yes" : "no");
 }
 
 static void
 trap_conn_free(struct trap_conn *c)
 {
 	struct trap_server *srv = c->srv;
+	struct trap_close_note note;
 
-	trap_conn_log_close(c);
+	trap_close_note_take(&note, c);
 	/*
 	 * The session writes nothing from here on. If its hit is queued,
-	 * the session stays with it, to log it once committed.
+	 * the session stays with it, to log it and then the close once
+	 * committed.
 	 */
 	if (c->sess != NULL)
 		smtp_session_lost(c->sess);
-	if (c->pend != NULL) {
+	if (c->pend == NULL)
+		trap_log_close(&note, c->sess);
+	else {
+		c->pend->orphan_close = note;
 		c->pend->conn = NULL;
 		c->pend->orphan = c->sess;
 		c->sess = NULL;
