@@ -7,6 +7,9 @@
 # Usage: bash bench/policy.sh /path/to/backscatter [SECONDS] [THREADS] [RUNS]
 # Prints one line per measurement and the median of RUNS runs per case.
 set -u
+# The daemons refuse root without [process] user; a bench on loopback is
+# a test rig (backscatter(8), ENVIRONMENT).
+export BACKSCATTER_ALLOW_ROOT=1
 BIN=$(readlink -f "${1:?usage: policy.sh /path/to/backscatter [S] [T] [RUNS]}")
 SECS=${2:-5}
 THREADS=${3:-8}

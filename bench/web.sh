@@ -20,6 +20,9 @@
 # PID on exit; nginx runs as one process (master_process off) so that its
 # PID is all there is.
 set -u
+# The daemons refuse root without [process] user; a bench on loopback is
+# a test rig (backscatter(8), ENVIRONMENT).
+export BACKSCATTER_ALLOW_ROOT=1
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BS=$(readlink -f "${BACKSCATTER:-$ROOT/build/backscatter}")

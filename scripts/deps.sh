@@ -4,11 +4,12 @@
 set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libsqlite3-dev libinih-dev libevent-dev
-	libssl-dev libcmark-dev libc-ares-dev libmilter-dev)
+	libssl-dev libcmark-dev libc-ares-dev libmilter-dev zlib1g-dev
+	libjansson-dev)
 test_pkgs=(libcmocka-dev sqlite3 rbldnsd bind9-dnsutils knot-dnsutils unbound
-	python3 dnsperf clang curl
+	python3 dnsperf clang curl cppcheck clang-tidy
 	libclang-rt-14-dev util-linux iproute2 swaks libnet-ssleay-perl postfix
-	chromium nodejs spamassassin rspamd)
+	chromium nodejs spamassassin rspamd graphviz nsd knot systemd)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then

@@ -11,4 +11,10 @@ cmake --build build -j"$(nproc)" >/dev/null
 if [ $# -eq 0 ]; then
 	set -- serve
 fi
+# The daemons refuse to run as root without [process] user; this is a
+# development run on loopback ports. Production: README, "Running in
+# production", and etc/systemd/.
+if [ "$(id -u)" = 0 ]; then
+	export BACKSCATTER_ALLOW_ROOT="${BACKSCATTER_ALLOW_ROOT:-1}"
+fi
 exec ./build/backscatter "$@"

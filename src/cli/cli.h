@@ -22,6 +22,8 @@ struct cli {
 	char		 who[STORE_WHO_MAX];	/* "cli:alice" for the audit */
 	const char	*command;	/* "list add", for messages */
 	struct store	*store;		/* opened by cli_store() */
+	const char	*config_path;	/* -c, re-read on SIGHUP; or NULL */
+	const char	*store_arg;	/* --store, or NULL */
 };
 
 struct cli_command {

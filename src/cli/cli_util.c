@@ -9,6 +9,9 @@
 #include "core/json.h"
 #include "core/timefmt.h"
 
+static void	cli_vmessage(struct cli *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 cli_vmessage(struct cli *c, const char *fmt, va_list ap)
 {
@@ -45,14 +48,7 @@ cli_usage(struct cli *c, const char *fmt, ...)
 void
 cli_store_config(const struct cli *c, struct store_config *sc)
 {
-	memset(sc, 0, sizeof(*sc));
-	sc->path = c->cfg.store.path;
-	sc->busy_timeout_ms = c->cfg.store.busy_timeout;
-	sc->sync_full = c->cfg.store.sync_full;
-	sc->ttl = c->cfg.listing.ttl;
-	sc->min_hits = c->cfg.listing.min_hits;
-	sc->window = c->cfg.listing.window;
-	sc->allow_special = c->cfg.listing.allow_special;
+	store_config_from(sc, &c->cfg, c->cfg.store.path);
 }
 
 struct store *
@@ -205,9 +201,8 @@ cli_getopt(struct cli *c, int argc, char **argv, const char *shortopts,
 		return -1;
 	}
 	if (ch == '?' || ch == ':') {
-		if (optopt != 0 && ch == ':')
-			cli_usage(c, "option -%c needs a value", optopt);
-		else if (optopt != 0 && strchr(shortopts, optopt) != NULL)
+		if (optopt != 0 && (ch == ':' ||
+		    strchr(shortopts, optopt) != NULL))
 			cli_usage(c, "option -%c needs a value", optopt);
 		else if (optopt != 0)
 			cli_usage(c, "unknown option -%c", optopt);

@@ -3,9 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
+#include "cli/cli_daemon.h"
 #include "cli/cmd_dns.h"
+#include "core/log.h"
 #include "dns/dns_server.h"
 
 /* Adds each address of a "A:P, [B]:Q" list; -1 after a message. */
@@ -96,6 +99,110 @@ dns_refuse_from_config(struct cli *c, struct dns_server_config *sc)
 	return 0;
 }
 
+/* A key name in xfr_allow or notify: its index, -1 for NOKEY, -2 unknown. */
+static int
+dns_xfr_key_index(const struct dns_tsig_ring *ring, const char *name)
+{
+	const struct dns_tsig_key *k;
+
+	if (strcasecmp(name, "NOKEY") == 0)
+		return -1;
+	if ((k = dns_tsig_ring_find_text(ring, name)) == NULL)
+		return -2;
+	return (int)(k - ring->keys);
+}
+
+/*
+ * dns.tsig_keys ("NAME:SECRET ..."), dns.xfr_allow ("PREFIX KEY, ...",
+ * KEY a key name or NOKEY, as NSD's provide-xfr) and dns.notify
+ * ("ADDR:PORT [KEY], ..."). -1 after a message.
+ */
+static int
+dns_xfr_from_config(struct cli *c, struct dns_xfr_config *xc)
+{
+	char buf[CONFIG_LINE_MAX + 1], *ent, *save = NULL, *tok, *s2;
+	char err[256];
+	int k;
+
+	xc->history = (size_t)c->cfg.dns.xfr_history;
+	xc->max = c->cfg.dns.xfr_max;
+	xc->timeout_ms = c->cfg.dns.xfr_timeout;
+	if (strcmp(c->cfg.dns.tsig_keys, "none") != 0) {
+		snprintf(buf, sizeof(buf), "%s", c->cfg.dns.tsig_keys);
+		for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+		    tok = strtok_r(NULL, ", \t", &save)) {
+			if (xc->keys.n == DNS_TSIG_KEYS_MAX) {
+				cli_usage(c, "dns.tsig_keys: more than %d keys",
+				    DNS_TSIG_KEYS_MAX);
+				return -1;
+			}
+			if (dns_tsig_key_parse(tok, &xc->keys.keys[xc->keys.n],
+			    err, sizeof(err)) == -1) {
+				cli_usage(c, "dns.tsig_keys: %s", err);
+				return -1;
+			}
+			xc->keys.n++;
+		}
+	}
+	if (strcmp(c->cfg.dns.xfr_allow, "none") != 0) {
+		snprintf(buf, sizeof(buf), "%s", c->cfg.dns.xfr_allow);
+		for (ent = strtok_r(buf, ",", &save); ent != NULL;
+		    ent = strtok_r(NULL, ",", &save)) {
+			char *pfx = strtok_r(ent, " \t", &s2);
+			char *key = pfx != NULL ? strtok_r(NULL, " \t", &s2) :
+			    NULL;
+
+			if (pfx == NULL)
+				continue;
+			if (xc->nacl == DNS_XFR_ACL_MAX || key == NULL ||
+			    strtok_r(NULL, " \t", &s2) != NULL ||
+			    prefix_parse(pfx, strlen(pfx),
+			    &xc->acl[xc->nacl].prefix) == -1) {
+				cli_usage(c, "dns.xfr_allow: '%s': expected "
+				    "PREFIX KEY or PREFIX NOKEY, at most %d",
+				    pfx, DNS_XFR_ACL_MAX);
+				return -1;
+			}
+			if ((k = dns_xfr_key_index(&xc->keys, key)) == -2) {
+				cli_usage(c, "dns.xfr_allow: key '%s' is not "
+				    "in dns.tsig_keys", key);
+				return -1;
+			}
+			xc->acl[xc->nacl++].key = k;
+		}
+	}
+	if (strcmp(c->cfg.dns.notify, "none") != 0) {
+		snprintf(buf, sizeof(buf), "%s", c->cfg.dns.notify);
+		for (ent = strtok_r(buf, ",", &save); ent != NULL;
+		    ent = strtok_r(NULL, ",", &save)) {
+			struct dns_notify_target *t = &xc->notify[xc->nnotify];
+			char *ap = strtok_r(ent, " \t", &s2);
+			char *key = ap != NULL ? strtok_r(NULL, " \t", &s2) :
+			    NULL;
+
+			if (ap == NULL)
+				continue;
+			if (xc->nnotify == DNS_NOTIFY_MAX ||
+			    strtok_r(NULL, " \t", &s2) != NULL ||
+			    addr_parse_sockaddr(ap, &t->ss, &t->len) == -1) {
+				cli_usage(c, "dns.notify: '%s': expected "
+				    "ADDR:PORT [KEY], at most %d", ap,
+				    DNS_NOTIFY_MAX);
+				return -1;
+			}
+			t->key = key == NULL ? -1 :
+			    dns_xfr_key_index(&xc->keys, key);
+			if (t->key == -2) {
+				cli_usage(c, "dns.notify: key '%s' is not in "
+				    "dns.tsig_keys", key);
+				return -1;
+			}
+			xc->nnotify++;
+		}
+	}
+	return 0;
+}
+
 int
 cli_dns_server_config(struct cli *c, struct dns_server_config *sc,
     const char *zone)
@@ -107,12 +214,26 @@ cli_dns_server_config(struct cli *c, struct dns_server_config *sc,
 		return -1;
 	if (dns_refuse_from_config(c, sc) == -1)
 		return -1;
+	if (dns_xfr_from_config(c, &sc->xfr) == -1)
+		return -1;
 	sc->threads = c->cfg.dns.threads;
 	sc->poll_ms = c->cfg.dns.poll_interval;
 	sc->tcp_idle_ms = c->cfg.dns.tcp_idle_timeout;
 	sc->tcp_max = c->cfg.dns.tcp_max_connections;
+	sc->tcp_max_per_ip = c->cfg.dns.tcp_max_per_ip;
+	sc->rrl.rate = (unsigned int)c->cfg.dns.rrl_rate;
+	sc->rrl.burst = (unsigned int)c->cfg.dns.rrl_burst;
+	sc->rrl.slip = (unsigned int)c->cfg.dns.rrl_slip;
+	sc->rrl.v4_prefix = (unsigned int)c->cfg.dns.rrl_ipv4_prefix;
+	sc->rrl.v6_prefix = (unsigned int)c->cfg.dns.rrl_ipv6_prefix;
 	cli_store_config(c, &sc->store);
 	return 0;
+}
+
+static void
+dns_stop(void *srv)
+{
+	dns_server_stop(srv);
 }
 
 int
@@ -125,6 +246,7 @@ cmd_dns(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dns_server_config *sc;
+	struct dns_server *srv;
 	const char *zone = c->cfg.dns.zone;
 	char err[700], *end;
 	long threads = c->cfg.dns.threads;
@@ -168,9 +290,21 @@ cmd_dns(struct cli *c, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	sc->threads = (int)threads;
-	rc = dns_server_run(sc, err, sizeof(err));
-	free(sc);
-	if (rc == -1)
+	/* Bound, loaded, then privileges dropped before its threads start. */
+	if (cli_daemon_begin(c, CLI_DAEMON_STORE) != CLI_OK) {
+		free(sc);
+		return CLI_ERROR;
+	}
+	sc->ready = cli_daemon_drop_hook;
+	if ((srv = dns_server_start(sc, err, sizeof(err))) == NULL) {
+		free(sc);
+		cli_daemon_end();
 		return cli_error(c, "%s", err);
-	return CLI_OK;
+	}
+	rc = cli_daemon_run(c, NULL, dns_stop, srv);
+	dns_server_wait(srv);
+	log_info("dns: stopped");
+	free(sc);
+	cli_daemon_end();
+	return rc == 0 ? CLI_OK : CLI_ERROR;
 }

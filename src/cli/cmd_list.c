@@ -261,12 +261,12 @@ show_json(struct cli *c, struct store *s, const struct show *sh)
 	if (sh->listed)
 		cli_json_listing(&w, &sh->active);
 	else
-		json_null(&w);
+		json_null_value(&w);
 	json_key(&w, "host");
 	if (sh->has_host)
 		cli_json_listing(&w, &sh->host);
 	else
-		json_null(&w);
+		json_null_value(&w);
 	prefix_format(&sh->exclusion, pbuf, sizeof(pbuf));
 	json_key_str(&w, "excluded_by", sh->excluded ? pbuf : NULL);
 	json_key_str(&w, "special", sh->special);

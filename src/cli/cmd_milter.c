@@ -4,9 +4,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libmilter/mfapi.h>
+
 #include "cli/cli.h"
+#include "cli/cli_daemon.h"
 #include "cli/cmd_policy.h"
 #include "client/milter.h"
+
+/* milter_run in cli_daemon_run's thread, its error kept for the caller. */
+struct milter_job {
+	const struct milter_config	*mc;
+	char				 err[1200];
+};
+
+static int
+milter_job_run(void *arg)
+{
+	struct milter_job *job = arg;
+
+	return milter_run(job->mc, job->err, sizeof(job->err));
+}
+
+/*
+ * libmilter's smfi_stop: the listener stops accepting and smfi_main
+ * returns once the sessions are done.
+ */
+static void
+milter_job_stop(void *arg)
+{
+	(void)arg;
+	smfi_stop();
+}
 
 int
 cmd_milter(struct cli *c, int argc, char **argv)
@@ -19,6 +47,7 @@ cmd_milter(struct cli *c, int argc, char **argv)
 	};
 	struct policy_server_config *sc;
 	struct milter_config *mc;
+	struct milter_job job;
 	const char *listen = NULL, *mode = NULL, *resolver = NULL;
 	char err[1200];
 	int ch, first, rc;
@@ -75,10 +104,28 @@ cmd_milter(struct cli *c, int argc, char **argv)
 	memcpy(mc->store_path, sc->store_path, sizeof(mc->store_path));
 	mc->store = sc->store;
 	mc->store.path = mc->store_path;
-	if (milter_run(mc, err, sizeof(err)) == -1)
+	/*
+	 * libmilter binds inside milter_run, so privileges go first: a
+	 * milter listens on an unprivileged port or a UNIX socket, and
+	 * needs no root to open either.
+	 */
+	if (cli_daemon_begin(c, mc->mode == POLICY_MODE_STORE ?
+	    CLI_DAEMON_STORE : 0) != CLI_OK) {
+		rc = CLI_ERROR;
+		goto out;
+	}
+	if (cli_daemon_drop(err, sizeof(err)) == -1) {
 		rc = cli_error(c, "%s", err);
+		cli_daemon_end();
+		goto out;
+	}
+	job.mc = mc;
+	job.err[0] = '\0';
+	if (cli_daemon_run(c, milter_job_run, milter_job_stop, &job) == -1)
+		rc = cli_error(c, "%s", job.err[0] ? job.err : "stopped");
 	else
 		rc = CLI_OK;
+	cli_daemon_end();
 out:
 	free(sc);
 	free(mc);

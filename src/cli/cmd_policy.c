@@ -1,11 +1,11 @@
 /* cmd_policy.c -- `backscatter policy`: the Postfix policy delegation service. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_daemon.h"
 #include "cli/cmd_policy.h"
 #include "client/policy_server.h"
 #include "core/log.h"
@@ -82,13 +82,16 @@ cli_policy_server_config(struct cli *c, struct policy_server_config *sc)
 	return 0;
 }
 
-static struct policy_server *volatile	policy_running;
+static int
+policy_run(void *srv)
+{
+	return policy_server_run(srv);
+}
 
 static void
-policy_on_signal(int sig)
+policy_stop(void *srv)
 {
-	(void)sig;
-	policy_server_stop(policy_running);
+	policy_server_stop(srv);
 }
 
 int
@@ -103,7 +106,6 @@ cmd_policy(struct cli *c, int argc, char **argv)
 	struct policy_server_config *sc;
 	struct policy_server *srv;
 	struct policy_stats st;
-	struct sigaction sa;
 	char listen[CONFIG_LINE_MAX + 1] = "", err[1200];
 	const char *mode = NULL, *resolver = NULL;
 	int ch, first, rc;
@@ -143,17 +145,24 @@ cmd_policy(struct cli *c, int argc, char **argv)
 		free(sc);
 		return CLI_USAGE;
 	}
+	if (cli_daemon_begin(c, sc->mode == POLICY_MODE_STORE ?
+	    CLI_DAEMON_STORE : 0) != CLI_OK) {
+		free(sc);
+		return CLI_ERROR;
+	}
 	srv = policy_server_new(sc, err, sizeof(err));
 	free(sc);
-	if (srv == NULL)
+	if (srv == NULL || cli_daemon_drop(err, sizeof(err)) == -1) {
+		policy_server_free(srv);
+		cli_daemon_end();
 		return cli_error(c, "%s", err);
-	policy_running = srv;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = policy_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	rc = policy_server_run(srv);
+	}
+	/*
+	 * cli_daemon_run keeps taking signals until the loop ended: a
+	 * second SIGTERM (timeout(1) signals the child and then its whole
+	 * group) must not kill us while cleaning up.
+	 */
+	rc = cli_daemon_run(c, policy_run, policy_stop, srv);
 	policy_server_stats(srv, &st);
 	log_info("policy: stopped requests=%llu rejects=%llu skipped=%llu "
 	    "lookups=%llu cache_hits=%llu dns_errors=%llu malformed=%llu "
@@ -162,12 +171,8 @@ cmd_policy(struct cli *c, int argc, char **argv)
 	    (unsigned long long)st.lookups, (unsigned long long)st.cache_hits,
 	    (unsigned long long)st.dns_errors,
 	    (unsigned long long)st.malformed, (unsigned long long)st.refused);
-	/*
-	 * The handler stays: a second SIGTERM (timeout(1) signals the child
-	 * and then its whole group) must not kill us while cleaning up.
-	 */
-	policy_running = NULL;
 	policy_server_free(srv);
+	cli_daemon_end();
 	if (rc == -1)
 		return cli_error(c, "the event loop failed");
 	return CLI_OK;

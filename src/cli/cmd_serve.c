@@ -1,12 +1,12 @@
 /* cmd_serve.c -- `backscatter serve`: every daemon in one process. */
 #include <getopt.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_daemon.h"
 #include "cli/cmd_dns.h"
 #include "cli/cmd_policy.h"
 #include "core/log.h"
@@ -14,8 +14,9 @@
 #include "web/web_server.h"
 
 /*
- * Everything one `serve` runs. The trap's loop runs in the main thread;
- * web and policy each run their own loop in a thread; the DNS server has
+ * Everything one `serve` runs. The trap's loop runs in a thread of
+ * cli_daemon_run, which takes the signals in the main thread; web and
+ * policy each run their own loop in a thread; the DNS server has
  * threads of its own.
  */
 struct serve {
@@ -27,14 +28,7 @@ struct serve {
 	int			 web_started, policy_started;
 };
 
-/*
- * What SIGTERM and SIGINT stop. Every stop function only sets a flag or
- * writes to a pipe, so the handler is async-signal-safe. The pointer is
- * set before the signals are unblocked and cleared once everything is
- * gone; a late second signal then finds nothing to do.
- */
-static struct serve *volatile	serve_running;
-
+/* Every stop function only sets a flag or writes to a pipe. */
 static void
 serve_stop_all(struct serve *sv)
 {
@@ -45,13 +39,17 @@ serve_stop_all(struct serve *sv)
 }
 
 static void
-serve_on_signal(int sig)
+serve_stop(void *arg)
 {
-	struct serve *sv = serve_running;
+	serve_stop_all(arg);
+}
 
-	(void)sig;
-	if (sv != NULL)
-		serve_stop_all(sv);
+static int
+serve_trap_run(void *arg)
+{
+	struct serve *sv = arg;
+
+	return trap_server_run(sv->trap);
 }
 
 static void *
@@ -111,40 +109,41 @@ struct serve_config {
 
 /*
  * Binds trap, web and policy (nothing accepted yet) and starts the DNS
- * server (zone loaded, answering), then the web and policy threads, and
- * runs the trap's loop here until a signal. The other threads are made
- * with SIGTERM and SIGINT blocked so that the signal always lands here.
- * One part failing to start stops the others: a half-started blocklist
- * would look healthy and not be.
+ * server (zone loaded, answering), which drops privileges once bound
+ * and before its threads start; then the web and policy threads, and
+ * the trap's loop until a signal. SIGTERM, SIGINT and SIGHUP are
+ * blocked in every thread since cli_daemon_begin and taken by
+ * cli_daemon_run. One part failing to start stops the others: a
+ * half-started blocklist would look healthy and not be.
  */
 static int
 serve_run(struct cli *c, const struct serve_config *cf)
 {
 	struct serve sv;
-	struct sigaction sa;
-	sigset_t block, old;
 	char err[1200];
 	int rc;
 
 	memset(&sv, 0, sizeof(sv));
-	if ((sv.trap = trap_server_new(&cf->trap, err, sizeof(err))) == NULL)
+	if (cli_daemon_begin(c, CLI_DAEMON_STORE) != CLI_OK)
+		return CLI_ERROR;
+	if ((sv.trap = trap_server_new(&cf->trap, err, sizeof(err))) == NULL) {
+		cli_daemon_end();
 		return cli_error(c, "trap: %s", err);
+	}
 	if ((sv.web = web_server_new(&cf->web, err, sizeof(err))) == NULL) {
 		serve_close(&sv);
+		cli_daemon_end();
 		return cli_error(c, "web: %s", err);
 	}
 	if ((sv.policy = policy_server_new(&cf->policy, err,
 	    sizeof(err))) == NULL) {
 		serve_close(&sv);
+		cli_daemon_end();
 		return cli_error(c, "policy: %s", err);
 	}
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
 	if ((sv.dns = dns_server_start(&cf->dns, err, sizeof(err))) == NULL) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		serve_close(&sv);
+		cli_daemon_end();
 		return cli_error(c, "dns: %s", err);
 	}
 	sv.web_started = pthread_create(&sv.web_thread, NULL,
@@ -152,23 +151,16 @@ serve_run(struct cli *c, const struct serve_config *cf)
 	sv.policy_started = pthread_create(&sv.policy_thread, NULL,
 	    serve_policy_thread, sv.policy) == 0;
 	if (!sv.web_started || !sv.policy_started) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		serve_close(&sv);
+		cli_daemon_end();
 		return cli_error(c, "cannot start a thread");
 	}
-	serve_running = &sv;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = serve_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	log_info("serve: trap, dns, web and policy running");
 
 	/* The trap returns on a signal, or when its loop failed. */
-	rc = trap_server_run(sv.trap);
+	rc = cli_daemon_run(c, serve_trap_run, serve_stop, &sv);
 	serve_close(&sv);
-	serve_running = NULL;
+	cli_daemon_end();
 	if (rc == -1)
 		return cli_error(c, "trap: the event loop failed");
 	log_info("serve: stopped");
@@ -261,6 +253,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	}
 	if (cli_dns_server_config(c, &cf->dns, c->cfg.dns.zone) == -1)
 		goto out;
+	cf->dns.ready = cli_daemon_drop_hook;
 	/*
 	 * Beside the list, the policy service reads the store itself
 	 * (policy.mode = store): no resolver needs to know our zone.

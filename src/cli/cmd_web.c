@@ -1,26 +1,29 @@
 /* cmd_web.c -- `backscatter web`: the lookup, delisting and help service. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_daemon.h"
 #include "cli/cmd_web.h"
 #include "web/web_server.h"
 
 /*
- * The server a SIGTERM or SIGINT stops (web_server_stop is safe there).
- * The handler stays after the loop ends, with NULL here, so a second
- * signal cannot kill us while the store closes.
+ * SIGTERM and SIGINT stop the server through cli_daemon_run, which
+ * keeps taking signals until the loop ended, so a second signal cannot
+ * kill us while the store closes.
  */
-static struct web_server *volatile	web_signal_srv;
+static int
+web_run(void *srv)
+{
+	return web_server_run(srv);
+}
 
 static void
-web_on_signal(int sig)
+web_stop(void *srv)
 {
-	(void)sig;
-	web_server_stop(web_signal_srv);
+	web_server_stop(srv);
 }
 
 int
@@ -33,7 +36,6 @@ cmd_web(struct cli *c, int argc, char **argv)
 	};
 	struct web_server_config *wc;
 	struct web_server *srv;
-	struct sigaction sa;
 	char listen[CONFIG_LINE_MAX + 1] = "", err[1200];
 	const char *help_dir = NULL;
 	size_t len;
@@ -72,20 +74,20 @@ cmd_web(struct cli *c, int argc, char **argv)
 		free(wc);
 		return cli_error(c, "%s", err);
 	}
+	if (cli_daemon_begin(c, CLI_DAEMON_STORE) != CLI_OK) {
+		free(wc);
+		return CLI_ERROR;
+	}
 	srv = web_server_new(wc, err, sizeof(err));
 	free(wc);
-	if (srv == NULL)
+	if (srv == NULL || cli_daemon_drop(err, sizeof(err)) == -1) {
+		web_server_free(srv);
+		cli_daemon_end();
 		return cli_error(c, "%s", err);
-
-	web_signal_srv = srv;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = web_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	rc = web_server_run(srv);
-	web_signal_srv = NULL;
+	}
+	rc = cli_daemon_run(c, web_run, web_stop, srv);
 	web_server_free(srv);
+	cli_daemon_end();
 	if (rc == -1)
 		return cli_error(c, "the event loop failed");
 	return CLI_OK;

@@ -79,7 +79,8 @@ const struct cli_command cli_commands[] = {
 	  "it; [::1]:PORT for IPv6) replaces dns.listen. Logs to stderr; stops\n"
 	  "cleanly on SIGTERM.\n" },
 	{ "trap", cmd_trap,
-	  "[--listen ADDR:PORT]... [--domain DOMAIN]...",
+	  "[--listen ADDR:PORT]... [--domain DOMAIN]...\n"
+	  "\t[--central URL --token TOKEN]",
 	  "Run the SMTP spamtrap for trap.domains (--domain, repeatable,\n"
 	  "replaces them). Mail to any other domain gets 550 5.7.1; nothing is\n"
 	  "ever relayed or sent. Each transaction that reaches a trap address\n"
@@ -91,7 +92,11 @@ const struct cli_command cli_commands[] = {
 	  "trap.proxy_trusted. --listen (repeat it; [::1]:PORT for IPv6)\n"
 	  "replaces trap.listen, default 127.0.0.1:2525 and [::1]:2525. Logs to\n"
 	  "stderr; on SIGTERM it stops accepting, finishes messages being\n"
-	  "received, says 421 to the rest and exits.\n" },
+	  "received, says 421 to the rest and exits. With --central (trap.central)\n"
+	  "it is a remote sensor: its store is a durable spool, and a thread\n"
+	  "posts every hit, with its unique id, to URL/api/v1/hits with the\n"
+	  "bearer --token (trap.central_token), retrying with capped backoff;\n"
+	  "nothing is lost or counted twice across restarts or kill -9.\n" },
 	{ "serve", cmd_serve,
 	  "[--trap-listen ADDR:PORT]... [--dns-listen ADDR:PORT]...\n"
 	  "\t[--web-listen ADDR:PORT]... [--policy-listen ADDR:PORT]...\n"
@@ -134,7 +139,11 @@ const struct cli_command cli_commands[] = {
 	  "delisting requests and admin actions, each audited. --listen\n"
 	  "(repeat it) replaces web.listen, default 127.0.0.1:8080 and\n"
 	  "[::1]:8080; --help-dir replaces web.help_dir (the Markdown guides).\n"
-	  "Put a TLS proxy in front of it for the public. Stops on SIGTERM.\n" },
+	  "Put a TLS proxy in front of it for the public. Stops on SIGTERM.\n"
+	  "Also serves /download/ZONE.rbldnsd.gz and writes feed.path (the\n"
+	  "rbldnsd feed, rebuilt when the list changes, at most every\n"
+	  "feed.interval), and takes remote sensors' hits at POST\n"
+	  "/api/v1/hits with a token from web.sensor_tokens.\n" },
 	{ "delist list", cmd_delist_list,
 	  "[--state pending|approved|denied|all] [--limit N] [--json]",
 	  "Express delisting requests, newest first; pending ones by default.\n"
@@ -181,6 +190,10 @@ usage_all(FILE *out)
 	    "@EPOCH, UTC)\n"
 	    "  -h, --help         this text; COMMAND --help for one command\n"
 	    "  -V, --version      print the version\n"
+	    "\nDaemons (serve, dns, trap, web, policy, milter): SIGTERM stops "
+	    "cleanly,\nSIGHUP reloads [log] and reopens the log file. Started "
+	    "as root they\ndrop to [process] user once bound, or refuse to "
+	    "run (unless\nBACKSCATTER_ALLOW_ROOT=1).\n"
 	    "\nExit status: 0 ok, 1 error, 2 usage. See backscatter(8).\n",
 	    out);
 }
@@ -363,6 +376,8 @@ main(int argc, char **argv)
 		return CLI_OK;
 	}
 	c.command = cmd->name;
+	c.config_path = config_path;
+	c.store_arg = store_path;
 
 	if (config_defaults(&c.cfg) == -1) {
 		fprintf(stderr, "backscatter: out of memory\n");

@@ -11,6 +11,7 @@
 #include <libmilter/mfapi.h>
 
 #include "client/milter.h"
+#include "core/clock.h"
 #include "core/log.h"
 
 /*
@@ -36,15 +37,6 @@ struct milter_conn {
 	int		 have_addr;	/* a TCP peer, not a local submission */
 	char		 ip[ADDR_STRLEN];
 };
-
-static int64_t
-milter_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 milter_conn_parse(const char *listen, char *out, size_t size, char *err,
@@ -90,6 +82,7 @@ milter_conn_parse(const char *listen, char *out, size_t size, char *err,
 }
 
 static sfsistat
+// NOLINTNEXTLINE(readability-non-const-parameter): libmilter's signature
 milter_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
 	struct milter_conn *mc;
@@ -117,7 +110,7 @@ milter_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 static void
 milter_lookup(const struct addr *a, struct policy_result *r)
 {
-	if (policy_cache_get(milter.cache, a, milter_now_ms(), r))
+	if (policy_cache_get(milter.cache, a, clock_mono_ms(), r))
 		return;
 	if (milter.cfg.mode == POLICY_MODE_STORE) {
 		pthread_mutex_lock(&milter.store_lock);
@@ -128,7 +121,7 @@ milter_lookup(const struct addr *a, struct policy_result *r)
 		return;
 	}
 	policy_dns_lookup_sync(&milter.cfg.dns, a, r);
-	policy_cache_put(milter.cache, a, milter_now_ms(), r);
+	policy_cache_put(milter.cache, a, clock_mono_ms(), r);
 }
 
 /*

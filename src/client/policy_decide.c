@@ -94,14 +94,14 @@ policy_sender_wanted(const struct policy_senders *s, const char *sender,
 }
 
 int
-policy_state_has_sender(const char *st)
+policy_state_has_sender(const char *protocol_state)
 {
 	static const char *const states[] = {
 		"MAIL", "RCPT", "DATA", "BDAT", "END-OF-MESSAGE",
 	};
 
 	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-		if (strcmp(st, states[i]) == 0)
+		if (strcmp(protocol_state, states[i]) == 0)
 			return 1;
 	return 0;
 }

@@ -21,13 +21,12 @@ struct policy_dns_config {
 
 /*
  * RFC 2308 5: how long a negative answer may be cached, from the SOA in
- * the authority section of abuf (alen bytes, a whole DNS message): the
+ * the authority section of b (len bytes, a whole DNS message): the
  * smaller of the SOA record's TTL and its MINIMUM field. 1 and *ttl set;
  * 0 when there is no SOA; -1 when the message is malformed. Pure, for
- * untrusted bytes: every read is checked against alen.
+ * untrusted bytes: every read is checked against len.
  */
-int	 policy_dns_negative_ttl(const uint8_t *abuf, size_t alen,
-	    uint32_t *ttl);
+int	 policy_dns_negative_ttl(const uint8_t *b, size_t len, uint32_t *ttl);
 
 /* The verdict for one address over every zone; called exactly once. */
 typedef void	(*policy_dns_cb)(void *arg, const struct policy_result *);

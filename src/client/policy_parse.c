@@ -10,10 +10,12 @@ policy_frame(const char *buf, size_t len, size_t *reqlen)
 	size_t scan = len < POLICY_REQUEST_MAX ? len : POLICY_REQUEST_MAX;
 
 	/* An empty request: a newline with no attribute before it. */
+	// cppcheck-suppress knownConditionTrueFalse ; scan is len up to the cap, cppcheck 2.10 misreads the ternary min
 	if (scan >= 1 && buf[0] == '\n') {
 		*reqlen = 1;
 		return 1;
 	}
+	// cppcheck-suppress knownConditionTrueFalse ; as above
 	for (p = buf; scan >= 2 && (p = memchr(p, '\n', scan - 1 -
 	    (size_t)(p - buf))) != NULL; p++) {
 		if (p[1] == '\n') {

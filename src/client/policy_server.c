@@ -20,6 +20,7 @@
 
 #include "client/policy_parse.h"
 #include "client/policy_server.h"
+#include "core/clock.h"
 #include "core/log.h"
 
 /*
@@ -74,15 +75,6 @@ struct policy_server {
 };
 
 static void	policy_conn_read(struct bufferevent *, void *);
-
-static int64_t
-policy_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 policy_listen_parse(const char *list, struct sockaddr_storage *ss,
@@ -265,7 +257,7 @@ policy_on_lookup(void *arg, const struct policy_result *r)
 		    (unsigned long long)conn->id, ip, w->sender, r->text);
 		policy_conn_reply(conn, "DUNNO");
 	} else {
-		policy_cache_put(srv->cache, &w->addr, policy_now_ms(), r);
+		policy_cache_put(srv->cache, &w->addr, clock_mono_ms(), r);
 		if (r->verdict == POLICY_LISTED)
 			policy_conn_reject(conn, r, &w->addr, w->sender,
 			    w->state, "dns");
@@ -312,7 +304,7 @@ policy_conn_decide(struct policy_conn *conn, const struct policy_request *req)
 		return 0;
 	}
 	policy_log_escape(req->sender, sender, sizeof(sender));
-	if (policy_cache_get(srv->cache, &req->client, policy_now_ms(), &r)) {
+	if (policy_cache_get(srv->cache, &req->client, clock_mono_ms(), &r)) {
 		srv->stats.cache_hits++;
 		if (r.verdict == POLICY_LISTED)
 			policy_conn_reject(conn, &r, &req->client, sender,
@@ -666,6 +658,7 @@ policy_server_free(struct policy_server *srv)
 	if (srv == NULL)
 		return;
 	while ((conn = LIST_FIRST(&srv->conns)) != NULL)
+		// NOLINTNEXTLINE(clang-analyzer-unix.Malloc): LIST_REMOVE in it moves the head on
 		policy_conn_free(conn);
 	for (size_t i = 0; i < srv->nlisteners; i++) {
 		evconnlistener_free(srv->listeners[i]);

@@ -21,6 +21,7 @@
 
 #include "client/probe.h"
 #include "client/probe_reply.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/hitclass.h"
 #include "web/web_guide.h"
@@ -48,15 +49,6 @@ probe_verdict_name(enum probe_verdict v)
 	    sizeof(probe_verdict_names[0]))
 		return NULL;
 	return probe_verdict_names[v];
-}
-
-static int64_t
-probe_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int
@@ -396,7 +388,7 @@ probe_read_reply(struct probe_conn *c, struct probe_reply *r,
     const char **why)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-	int64_t deadline = probe_now_ms() + c->timeout_ms;
+	int64_t deadline = clock_mono_ms() + c->timeout_ms;
 	size_t used;
 	ssize_t n;
 
@@ -413,7 +405,7 @@ probe_read_reply(struct probe_conn *c, struct probe_reply *r,
 			*why = "reply too long";
 			return -1;
 		}
-		int64_t left = deadline - probe_now_ms();
+		int64_t left = deadline - clock_mono_ms();
 		if (left <= 0 || poll(&pfd, 1, (int)left) != 1) {
 			*why = "timed out waiting for a reply";
 			return -1;
@@ -587,14 +579,14 @@ static int
 probe_watch_until(struct store *st, struct probe_watch *w, int64_t ms,
     int stop_on_bounce)
 {
-	int64_t deadline = probe_now_ms() + ms;
+	int64_t deadline = clock_mono_ms() + ms;
 
 	for (;;) {
 		if (probe_poll(st, w) == -1)
 			return -1;
 		if (stop_on_bounce && w->res->backscatter > 0)
 			return 0;
-		if (probe_now_ms() >= deadline)
+		if (clock_mono_ms() >= deadline)
 			return 0;
 		probe_sleep_ms(PROBE_POLL_MS);
 	}

@@ -116,10 +116,10 @@ int	 probe_run(const struct probe_config *, struct store *, int64_t now,
 
 struct config;
 /*
- * Fills cfg from the [probe] keys (and [trap] for "auto") for target.
- * 0, or -1 with the reason in err.
+ * Fills pc from the [probe] keys of cfg (and [trap] for "auto") for
+ * target. 0, or -1 with the reason in err.
  */
-int	 probe_config_init(struct probe_config *cfg, const struct config *,
+int	 probe_config_init(struct probe_config *pc, const struct config *cfg,
 	    const char *target, char *err, size_t errlen);
 
 /*

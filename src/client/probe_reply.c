@@ -86,9 +86,7 @@ probe_reply_parse(const char *buf, size_t len, struct probe_reply *out,
 			*err = "reply code changes between lines";
 			return -1;
 		}
-		if (n == 3)
-			last = 1;
-		else if (line[3] == ' ')
+		if (n == 3 || line[3] == ' ')
 			last = 1;
 		else if (line[3] == '-')
 			last = 0;

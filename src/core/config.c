@@ -113,6 +113,13 @@ static int	config_check_milter_listen(char *, char *, size_t);
 static int	config_check_policy_zones(char *, char *, size_t);
 static int	config_check_resolver(char *, char *, size_t);
 static int	config_check_policy_senders(char *, char *, size_t);
+static int	config_check_log_target(char *, char *, size_t);
+static int	config_check_log_facility(char *, char *, size_t);
+static int	config_check_account(char *, char *, size_t);
+static int	config_check_chroot(char *, char *, size_t);
+static int	config_check_sensor_tokens(char *, char *, size_t);
+static int	config_check_central(char *, char *, size_t);
+static int	config_check_central_token(char *, char *, size_t);
 
 #define CONFIG_OFF(field)	offsetof(struct config, field)
 #define CONFIG_KEY(sec, key, type, field, def, min, max, words, check)	\
@@ -169,6 +176,31 @@ static const struct config_key config_keys[] = {
 	    dns.tcp_max_connections, "256", 1, 65536, NULL, NULL),
 	CONFIG_KEY("dns", "refuse", CONFIG_STRING, dns.refuse,
 	    "none", 0, 0, NULL, config_check_refuse),
+	/* Zone transfers: the values are read by cmd_dns.c (dns_xfr.h). */
+	CONFIG_KEY("dns", "tsig_keys", CONFIG_STRING, dns.tsig_keys,
+	    "none", 0, 0, NULL, NULL),
+	CONFIG_KEY("dns", "xfr_allow", CONFIG_STRING, dns.xfr_allow,
+	    "none", 0, 0, NULL, NULL),
+	CONFIG_KEY("dns", "notify", CONFIG_STRING, dns.notify,
+	    "none", 0, 0, NULL, NULL),
+	CONFIG_KEY("dns", "xfr_history", CONFIG_INT, dns.xfr_history,
+	    "100000", 0, 10000000, NULL, NULL),
+	CONFIG_KEY("dns", "xfr_max", CONFIG_INT, dns.xfr_max,
+	    "4", 1, 64, NULL, NULL),
+	CONFIG_KEY("dns", "xfr_timeout", CONFIG_MSEC, dns.xfr_timeout,
+	    "30s", 1000, 3600000, NULL, NULL),
+	CONFIG_KEY("dns", "tcp_max_per_ip", CONFIG_INT, dns.tcp_max_per_ip,
+	    "32", 1, 65536, NULL, NULL),
+	CONFIG_KEY("dns", "rrl_rate", CONFIG_INT, dns.rrl_rate,
+	    "0", 0, 65535, NULL, NULL),
+	CONFIG_KEY("dns", "rrl_burst", CONFIG_INT, dns.rrl_burst,
+	    "0", 0, 65535, NULL, NULL),
+	CONFIG_KEY("dns", "rrl_slip", CONFIG_INT, dns.rrl_slip,
+	    "2", 0, 100, NULL, NULL),
+	CONFIG_KEY("dns", "rrl_ipv4_prefix", CONFIG_INT, dns.rrl_ipv4_prefix,
+	    "24", 0, 32, NULL, NULL),
+	CONFIG_KEY("dns", "rrl_ipv6_prefix", CONFIG_INT, dns.rrl_ipv6_prefix,
+	    "56", 0, 128, NULL, NULL),
 
 	CONFIG_KEY("web", "lookup_url", CONFIG_TEMPLATE, web.lookup_url,
 	    "http://localhost:8080/lookup?ip={ip}", 0, 0, NULL,
@@ -185,6 +217,8 @@ static const struct config_key config_keys[] = {
 	    web.requests_per_hour, "10", 1, 10000, NULL, NULL),
 	CONFIG_KEY("web", "timeout", CONFIG_DURATION, web.timeout,
 	    "30s", 1, 3600, NULL, NULL),
+	CONFIG_KEY("web", "sensor_tokens", CONFIG_STRING, web.sensor_tokens,
+	    "none", 0, 0, NULL, config_check_sensor_tokens),
 
 	CONFIG_KEY("express", "enabled", CONFIG_BOOL, express.enabled,
 	    "on", 0, 0, NULL, NULL),
@@ -199,6 +233,18 @@ static const struct config_key config_keys[] = {
 
 	CONFIG_KEY("log", "level", CONFIG_LOGLEVEL, log.level,
 	    "info", 0, 0, NULL, NULL),
+	CONFIG_KEY("log", "target", CONFIG_STRING, log.target,
+	    "stderr", 0, 0, NULL, config_check_log_target),
+	CONFIG_KEY("log", "facility", CONFIG_STRING, log.facility,
+	    "daemon", 0, 0, NULL, config_check_log_facility),
+
+	/* Privileges of the daemons: see cli_daemon.c. */
+	CONFIG_KEY("process", "user", CONFIG_STRING, process.user,
+	    "none", 0, 0, NULL, config_check_account),
+	CONFIG_KEY("process", "group", CONFIG_STRING, process.group,
+	    "auto", 0, 0, NULL, config_check_account),
+	CONFIG_KEY("process", "chroot", CONFIG_STRING, process.chroot,
+	    "none", 0, 0, NULL, config_check_chroot),
 
 	/* 10040: no registered service; the policy-server port of habit. */
 	CONFIG_KEY("policy", "listen", CONFIG_STRING, policy.listen,
@@ -301,6 +347,17 @@ static const struct config_key config_keys[] = {
 	    "off", 0, 0, NULL, NULL),
 	CONFIG_KEY("trap", "proxy_trusted", CONFIG_STRING, trap.proxy_trusted,
 	    "none", 0, 0, NULL, config_check_trusted),
+	CONFIG_KEY("trap", "central", CONFIG_STRING, trap.central,
+	    "none", 0, 0, NULL, config_check_central),
+	CONFIG_KEY("trap", "central_token", CONFIG_STRING, trap.central_token,
+	    "none", 0, 0, NULL, config_check_central_token),
+
+	CONFIG_KEY("feed", "path", CONFIG_STRING, feed.path,
+	    "none", 0, 0, NULL, NULL),
+	CONFIG_KEY("feed", "interval", CONFIG_DURATION, feed.interval,
+	    "60s", 1, 86400, NULL, NULL),
+	CONFIG_KEY("feed", "http", CONFIG_BOOL, feed.http,
+	    "on", 0, 0, NULL, NULL),
 };
 #define CONFIG_NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -837,6 +894,76 @@ config_check_tokens(char *v, char *err, size_t errlen)
 	    config_token_one, err, errlen);
 }
 
+/*
+ * One NAME:TOKEN pair of web.sensor_tokens: the sensor name that hits
+ * posted with TOKEN are recorded under, and the token itself.
+ */
+static int
+config_sensor_token_one(char *tok, char *err, size_t errlen)
+{
+	char *colon = strchr(tok, ':');
+	int rc;
+
+	if (colon == NULL || colon == tok) {
+		snprintf(err, errlen, "expected NAME:TOKEN pairs");
+		return -1;
+	}
+	*colon = '\0';
+	rc = config_check_sensor(tok, err, errlen);
+	*colon = ':';
+	if (rc == -1)
+		return -1;
+	return config_token_one(colon + 1, err, errlen);
+}
+
+/* "none", or the sensors allowed to POST /api/v1/hits. */
+static int
+config_check_sensor_tokens(char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "none") == 0)
+		return 0;
+	return config_each(v, CONFIG_WEB_TOKENS_MAX, "sensor tokens",
+	    config_sensor_token_one, err, errlen);
+}
+
+/*
+ * "none", or the central's base URL, http:// or https://, to which
+ * /api/v1/hits is appended. No user info: the token is its own key.
+ */
+static int
+config_check_central(char *v, char *err, size_t errlen)
+{
+	const char *host;
+
+	if (strcmp(v, "none") == 0)
+		return 0;
+	if (strncmp(v, "http://", 7) == 0)
+		host = v + 7;
+	else if (strncmp(v, "https://", 8) == 0)
+		host = v + 8;
+	else {
+		snprintf(err, errlen, "expected none or an http:// or "
+		    "https:// URL");
+		return -1;
+	}
+	if (*host == '\0' || *host == '/' || strchr(v, '@') != NULL ||
+	    strpbrk(v, " \t?#") != NULL || strlen(v) > 512) {
+		snprintf(err, errlen, "expected http(s)://HOST[:PORT][/PATH], "
+		    "without user, query or fragment");
+		return -1;
+	}
+	return 0;
+}
+
+/* "none", or the bearer token this sensor presents to the central. */
+static int
+config_check_central_token(char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "none") == 0)
+		return 0;
+	return config_token_one(v, err, errlen);
+}
+
 /* "none", or ranges whose listings express delisting never lifts. */
 static int
 config_check_blocked(char *v, char *err, size_t errlen)
@@ -1025,6 +1152,50 @@ config_check_policy_senders(char *v, char *err, size_t errlen)
 		return 0;
 	return config_each(v, CONFIG_POLICY_SENDERS_MAX, "senders",
 	    config_policy_sender_one, err, errlen);
+}
+
+static int
+config_check_log_target(char *v, char *err, size_t errlen)
+{
+	return log_target_check(v, err, errlen);
+}
+
+static int
+config_check_log_facility(char *v, char *err, size_t errlen)
+{
+	int facility;
+
+	if (log_facility_parse(v, &facility) == 0)
+		return 0;
+	snprintf(err, errlen, "expected daemon, mail, user or local0..local7");
+	return -1;
+}
+
+/*
+ * A user or group name as useradd(8) makes them (or a number). Looked
+ * up only when a daemon starts: the file may be checked elsewhere.
+ */
+static int
+config_check_account(char *v, char *err, size_t errlen)
+{
+	size_t len = strlen(v);
+
+	if (len > 32 || v[0] == '-' ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-") != len) {
+		snprintf(err, errlen, "not a user or group name");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+config_check_chroot(char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "none") == 0 || v[0] == '/')
+		return 0;
+	snprintf(err, errlen, "expected none or an absolute directory");
+	return -1;
 }
 
 /* Replaces a string field with a copy of v, or fails with nothing changed. */
@@ -1240,6 +1411,45 @@ config_free(struct config *cfg)
 		default:
 			break;
 		}
+	}
+}
+
+void
+config_diff(const struct config *a, const struct config *b,
+    void (*fn)(const char *, const char *, void *), void *arg)
+{
+	const char *pa, *pb;
+	size_t off, size;
+	int differ;
+
+	for (size_t i = 0; i < CONFIG_NKEYS; i++) {
+		off = config_keys[i].offset;
+		pa = (const char *)a + off;
+		pb = (const char *)b + off;
+		switch (config_keys[i].type) {
+		case CONFIG_STRING:
+		case CONFIG_TEMPLATE:
+		case CONFIG_ADDRESS:
+			differ = strcmp(*(char *const *)(const void *)pa,
+			    *(char *const *)(const void *)pb) != 0;
+			break;
+		case CONFIG_DURATION:
+		case CONFIG_MSEC:
+		case CONFIG_SIZE:
+			size = sizeof(int64_t);
+			differ = memcmp(pa, pb, size) != 0;
+			break;
+		case CONFIG_SPECIAL:
+			size = sizeof(unsigned int);
+			differ = memcmp(pa, pb, size) != 0;
+			break;
+		default:
+			size = sizeof(int);
+			differ = memcmp(pa, pb, size) != 0;
+			break;
+		}
+		if (differ)
+			fn(config_keys[i].section, config_keys[i].key, arg);
 	}
 }
 

@@ -64,6 +64,18 @@ struct config {
 		int64_t		 tcp_idle_timeout; /* ms */
 		int		 tcp_max_connections;
 		char		*refuse;	/* "none" or client prefixes */
+		char		*tsig_keys;	/* "none" or NAME:SECRET ... */
+		char		*xfr_allow;	/* "none" or PREFIX KEY, ... */
+		char		*notify;	/* "none" or ADDR:PORT [KEY], ... */
+		int		 xfr_history;	/* changes kept for IXFR */
+		int		 xfr_max;	/* concurrent transfers */
+		int64_t		 xfr_timeout;	/* ms, a stalled transfer */
+		int		 tcp_max_per_ip; /* connections per client, 32 */
+		int		 rrl_rate;	/* UDP responses/s per net, 0 off */
+		int		 rrl_burst;	/* bucket; 0: rrl_rate */
+		int		 rrl_slip;	/* every Nth limited one TC, 2 */
+		int		 rrl_ipv4_prefix; /* client network, 24 */
+		int		 rrl_ipv6_prefix; /* client network, 56 */
 	} dns;
 	struct {
 		char		*lookup_url;	/* URL template, see txt.h */
@@ -73,6 +85,7 @@ struct config {
 		int		 lookups_per_minute; /* per client, 60 */
 		int		 requests_per_hour; /* per client, 10 */
 		int64_t		 timeout;	/* s per connection, 30 */
+		char		*sensor_tokens;	/* "none" or NAME:TOKEN pairs */
 	} web;
 	struct {
 		int		 enabled;	/* express delisting, on */
@@ -104,7 +117,14 @@ struct config {
 		char		*tls_key;	/* "auto" or a PEM file */
 		int		 proxy_protocol; /* PROXY v1/v2 from trusted */
 		char		*proxy_trusted;	/* "none" or prefixes */
+		char		*central;	/* "none" or the central's URL */
+		char		*central_token;	/* "none" or its bearer token */
 	} trap;
+	struct {
+		char		*path;		/* "none" or the rbldnsd file */
+		int64_t		 interval;	/* s between rewrites, 60 */
+		int		 http;		/* /download/ZONE.rbldnsd.gz, on */
+	} feed;
 	struct {
 		char		*listen;	/* ADDR:PORT or unix:/path list */
 		int		 mode;		/* 0 dns, 1 store */
@@ -133,7 +153,14 @@ struct config {
 	} probe;
 	struct {
 		int		 level;		/* LOG_LEVEL_INFO */
+		char		*target;	/* stderr | syslog | file:/path */
+		char		*facility;	/* syslog facility, daemon */
 	} log;
+	struct {
+		char		*user;		/* "none" or who daemons become */
+		char		*group;		/* "auto": the user's group */
+		char		*chroot;	/* "none" or a directory */
+	} process;
 };
 
 /* Fills every key with its default. Returns 0, or -1 when out of memory. */
@@ -155,6 +182,14 @@ int	 config_load(struct config *cfg, const char *path, char *err,
  */
 int	 config_set(struct config *cfg, const char *section, const char *key,
 	    const char *value, char *err, size_t errlen);
+
+/*
+ * Calls fn for every key whose value differs between a and b (a reload
+ * compares the running file with the new one).
+ */
+void	 config_diff(const struct config *a, const struct config *b,
+	    void (*fn)(const char *section, const char *key, void *arg),
+	    void *arg);
 
 /* Releases the strings; the struct may be reused after config_defaults. */
 void	 config_free(struct config *);

@@ -118,7 +118,7 @@ json_bool(struct json *w, int v)
 }
 
 void
-json_null(struct json *w)
+json_null_value(struct json *w)
 {
 	json_sep(w);
 	fputs("null", w->out);
@@ -135,7 +135,7 @@ json_key_time(struct json *w, const char *k, int64_t t)
 
 	json_key(w, k);
 	if (t <= 0 || t == INT64_MAX || timestamp_format(t, buf, sizeof(buf)) == -1)
-		json_null(w);
+		json_null_value(w);
 	else
 		json_str(w, buf);
 }

@@ -32,7 +32,8 @@ void	 json_key(struct json *, const char *key);
 void	 json_str(struct json *, const char *s);	/* NULL writes null */
 void	 json_int(struct json *, int64_t);
 void	 json_bool(struct json *, int);
-void	 json_null(struct json *);
+/* Not json_null: libjansson (the sensor API's parser) has that name. */
+void	 json_null_value(struct json *);
 void	 json_key_str(struct json *, const char *key, const char *s);
 void	 json_key_int(struct json *, const char *key, int64_t);
 void	 json_key_bool(struct json *, const char *key, int);

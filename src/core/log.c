@@ -1,9 +1,16 @@
-/* log.c -- one line per event on stderr (later: syslog). */
+/* log.c -- one line per event: on stderr, to syslog or to a file. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 
@@ -13,9 +20,31 @@
  * lines are cut: a log line is for people, not data.
  */
 #define LOG_LINE_MAX		4096
+/* "file:" and an absolute path. */
+#define LOG_TARGET_MAX		(PATH_MAX + 8)
+
+enum log_kind {
+	LOG_KIND_STDERR,
+	LOG_KIND_SYSLOG,
+	LOG_KIND_FILE,
+};
 
 static const char	*log_progname = "backscatter";
-static int		 log_level = LOG_LEVEL_INFO;
+/* Read on every call from every thread, changed by a reload. */
+static atomic_int	 log_level = LOG_LEVEL_INFO;
+
+/*
+ * The destination. Writers hold the mutex while they write, so a switch
+ * (SIGHUP, logrotate) never has a line go to a closed or reused fd. No
+ * signal handler logs: daemons take their signals with sigwait(3).
+ */
+static pthread_mutex_t	 log_mu = PTHREAD_MUTEX_INITIALIZER;
+static enum log_kind	 log_kind = LOG_KIND_STDERR;
+static int		 log_fd = -1;		/* LOG_KIND_FILE */
+static char		 log_target_name[LOG_TARGET_MAX] = "stderr";
+static char		 log_facility_name[16] = "daemon";
+static uid_t		 log_owner = (uid_t)-1;
+static gid_t		 log_group = (gid_t)-1;
 
 static const char *const log_level_names[] = {
 	[LOG_LEVEL_ERROR] = "error",
@@ -24,6 +53,26 @@ static const char *const log_level_names[] = {
 	[LOG_LEVEL_DEBUG] = "debug",
 };
 #define LOG_NLEVELS	(sizeof(log_level_names) / sizeof(log_level_names[0]))
+
+/* syslog(3) priorities of our levels. */
+static const int log_priorities[] = {
+	[LOG_LEVEL_ERROR] = LOG_ERR,
+	[LOG_LEVEL_WARN] = LOG_WARNING,
+	[LOG_LEVEL_INFO] = LOG_INFO,
+	[LOG_LEVEL_DEBUG] = LOG_DEBUG,
+};
+
+static const struct {
+	const char	*name;
+	int		 facility;
+} log_facilities[] = {
+	{ "daemon", LOG_DAEMON }, { "mail", LOG_MAIL }, { "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
+#define LOG_FACILITY_COUNT	(sizeof(log_facilities) / sizeof(log_facilities[0]))
 
 static void	 log_vlog(int, int, const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
@@ -44,7 +93,13 @@ log_set_level(int level)
 		level = LOG_LEVEL_ERROR;
 	if (level > LOG_LEVEL_DEBUG)
 		level = LOG_LEVEL_DEBUG;
-	log_level = level;
+	atomic_store(&log_level, level);
+}
+
+int
+log_get_level(void)
+{
+	return atomic_load(&log_level);
 }
 
 int
@@ -61,39 +116,234 @@ log_level_parse(const char *s, int *level)
 	return -1;
 }
 
+const char *
+log_level_name(int level)
+{
+	if (level < 0 || (size_t)level >= LOG_NLEVELS)
+		return "debug";
+	return log_level_names[level];
+}
+
+int
+log_facility_parse(const char *name, int *facility)
+{
+	for (size_t i = 0; name != NULL && i < LOG_FACILITY_COUNT; i++) {
+		if (strcmp(name, log_facilities[i].name) == 0) {
+			*facility = log_facilities[i].facility;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+log_target_check(const char *target, char *err, size_t errlen)
+{
+	const char *path;
+
+	if (strcmp(target, "stderr") == 0 || strcmp(target, "syslog") == 0)
+		return 0;
+	if (strncmp(target, "file:", 5) != 0) {
+		snprintf(err, errlen, "expected stderr, syslog or "
+		    "file:/absolute/path");
+		return -1;
+	}
+	path = target + 5;
+	/* Relative paths would change meaning with chroot and chdir. */
+	if (path[0] != '/' || path[1] == '\0') {
+		snprintf(err, errlen, "file: needs an absolute path to a file");
+		return -1;
+	}
+	if (strlen(target) >= LOG_TARGET_MAX) {
+		snprintf(err, errlen, "path too long");
+		return -1;
+	}
+	return 0;
+}
+
+/* Opens path for appending, owned by log_owner:log_group if set. */
+static int
+log_open_file(const char *path, char *err, size_t errlen)
+{
+	int fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
+	    0640);
+	if (fd == -1) {
+		snprintf(err, errlen, "log file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Only root can give a file away; anyone else already owns it. */
+	if (log_owner != (uid_t)-1 && geteuid() == 0 &&
+	    fchown(fd, log_owner, log_group) == -1) {
+		snprintf(err, errlen, "log file %s: chown: %s", path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+log_open(const char *target, const char *facility, uid_t owner, gid_t group,
+    char *err, size_t errlen)
+{
+	enum log_kind kind;
+	int fac = LOG_DAEMON, fd = -1, old_fd;
+	enum log_kind old_kind;
+
+	if (log_target_check(target, err, errlen) == -1)
+		return -1;
+	if (facility != NULL && log_facility_parse(facility, &fac) == -1) {
+		snprintf(err, errlen, "unknown syslog facility '%.32s'",
+		    facility);
+		return -1;
+	}
+	log_owner = owner;
+	log_group = group;
+	if (strcmp(target, "stderr") == 0)
+		kind = LOG_KIND_STDERR;
+	else if (strcmp(target, "syslog") == 0)
+		kind = LOG_KIND_SYSLOG;
+	else {
+		kind = LOG_KIND_FILE;
+		if ((fd = log_open_file(target + 5, err, errlen)) == -1)
+			return -1;
+	}
+
+	pthread_mutex_lock(&log_mu);
+	old_kind = log_kind;
+	old_fd = log_fd;
+	if (old_kind == LOG_KIND_SYSLOG)
+		closelog();
+	/*
+	 * LOG_NDELAY connects now, while /dev/log is still reachable (a
+	 * chroot comes later) and before privileges are dropped.
+	 */
+	if (kind == LOG_KIND_SYSLOG)
+		openlog(log_progname, LOG_PID | LOG_NDELAY, fac);
+	log_kind = kind;
+	log_fd = fd;
+	snprintf(log_target_name, sizeof(log_target_name), "%s", target);
+	snprintf(log_facility_name, sizeof(log_facility_name), "%s",
+	    facility != NULL ? facility : "daemon");
+	pthread_mutex_unlock(&log_mu);
+	if (old_fd != -1)
+		close(old_fd);
+	return 0;
+}
+
+const char *
+log_target(void)
+{
+	return log_target_name;
+}
+
+const char *
+log_facility(void)
+{
+	return log_facility_name;
+}
+
+int
+log_reopen(char *err, size_t errlen)
+{
+	int fd, old_fd;
+
+	pthread_mutex_lock(&log_mu);
+	if (log_kind != LOG_KIND_FILE) {
+		pthread_mutex_unlock(&log_mu);
+		return 0;
+	}
+	if ((fd = log_open_file(log_target_name + 5, err, errlen)) == -1) {
+		pthread_mutex_unlock(&log_mu);
+		return -1;
+	}
+	old_fd = log_fd;
+	log_fd = fd;
+	pthread_mutex_unlock(&log_mu);
+	close(old_fd);
+	return 0;
+}
+
+/* Writes all of buf, or as much as the fd takes; a log cannot fail. */
+static void
+log_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
 /*
  * Writes "progname: message[: strerror(errnum)]\n" if level passes the
- * filter; errnum -1 means no errno part. errno is preserved so that a
- * caller can log and then still act on it.
+ * filter; errnum -1 means no errno part. syslog gets the message alone
+ * (it adds the name), a file gets a UTC time stamp in front (stderr
+ * has none: journald and the terminal add their own). errno is
+ * preserved so that a caller can log and then still act on it.
  */
 static void
 log_vlog(int level, int errnum, const char *fmt, va_list ap)
 {
-	char line[LOG_LINE_MAX];
-	size_t off;
+	char msg[LOG_LINE_MAX], line[LOG_LINE_MAX + 64], stamp[32];
+	struct tm tm;
+	time_t now;
+	size_t off = 0;
 	int saved = errno, n;
 
-	if (level > log_level)
+	if (level > atomic_load(&log_level))
 		return;
-	n = snprintf(line, sizeof(line), "%s: ", log_progname);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	off = n < 0 ? 0 : (size_t)n;
-	if (off < sizeof(line)) {
-		n = vsnprintf(line + off, sizeof(line) - off, fmt, ap);
-		if (n > 0)
-			off += (size_t)n;
-	}
-	if (errnum != -1 && off < sizeof(line)) {
-		n = snprintf(line + off, sizeof(line) - off, ": %s",
+	if (off >= sizeof(msg))
+		off = sizeof(msg) - 1;
+	if (errnum != -1 && off < sizeof(msg) - 1) {
+		n = snprintf(msg + off, sizeof(msg) - off, ": %s",
 		    strerror(errnum));
 		if (n > 0)
 			off += (size_t)n;
+		if (off >= sizeof(msg))
+			off = sizeof(msg) - 1;
 	}
-	/* Keep room for the newline even when the message was cut. */
-	if (off > sizeof(line) - 2)
-		off = sizeof(line) - 2;
-	line[off++] = '\n';
-	fwrite(line, 1, off, stderr);
-	fflush(stderr);
+	msg[off] = '\0';
+
+	stamp[0] = '\0';
+	pthread_mutex_lock(&log_mu);
+	switch (log_kind) {
+	case LOG_KIND_SYSLOG:
+		syslog(log_priorities[level], "%s", msg);
+		break;
+	case LOG_KIND_FILE:
+		now = time(NULL);
+		if (gmtime_r(&now, &tm) != NULL)
+			strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ ",
+			    &tm);
+		/* FALLTHROUGH */
+	case LOG_KIND_STDERR:
+		/* Keep room for the newline even when the message was cut. */
+		n = snprintf(line, sizeof(line) - 1, "%s%s: %s", stamp,
+		    log_progname, msg);
+		off = n < 0 ? 0 : (size_t)n;
+		if (off > sizeof(line) - 2)
+			off = sizeof(line) - 2;
+		line[off++] = '\n';
+		if (log_kind == LOG_KIND_FILE)
+			log_write_all(log_fd, line, off);
+		else {
+			fwrite(line, 1, off, stderr);
+			fflush(stderr);
+		}
+		break;
+	}
+	pthread_mutex_unlock(&log_mu);
 	errno = saved;
 }
 

@@ -26,7 +26,6 @@
 /* A placeholder until the operator names real servers (documented). */
 #define DNS_DEFAULT_NS_LABEL	"ns"
 #define DNS_DEFAULT_HOSTMASTER	"hostmaster"
-#define DNS_TESTPOINT_TXT	"Test point (RFC 5782)"
 
 /* RFC 1035 2.3.4: 255 octets in wire form are 253 characters as text. */
 #define DNS_NAME_TEXT_MAX	253
@@ -402,10 +401,17 @@ static int
 dns_reply_render_txt(const struct dns_reply *rp,
     const struct zone_listing *l, char *buf, size_t size)
 {
+	return dns_answer_render_txt(rp->zone, l, buf, size);
+}
+
+int
+dns_answer_render_txt(const struct dns_zone *z, const struct zone_listing *l,
+    char *buf, size_t size)
+{
 	struct txt_vars v;
 	char url[TXT_URL_MAX];
 
-	if (rp->zone->txt == NULL)
+	if (z->txt == NULL)
 		return -1;
 	memset(&v, 0, sizeof(v));
 	v.prefix = &l->prefix;
@@ -413,13 +419,12 @@ dns_reply_render_txt(const struct dns_reply *rp,
 	v.last_seen = l->last_seen;
 	v.expires = l->expires;
 	v.classes = l->classes;
-	if (rp->zone->lookup_url != NULL) {
-		if (txt_render(rp->zone->lookup_url, &v, url,
-		    sizeof(url)) == -1)
+	if (z->lookup_url != NULL) {
+		if (txt_render(z->lookup_url, &v, url, sizeof(url)) == -1)
 			return -1;
 		v.url = url;
 	}
-	return txt_render(rp->zone->txt, &v, buf, size);
+	return txt_render(z->txt, &v, buf, size);
 }
 
 /*
@@ -695,7 +700,9 @@ dns_answer(const struct dns_zone *zone, const struct dns_source *src,
 	 * additional record but the OPT: until TSIG exists here, a signed
 	 * query is not one we can process either.
 	 */
-	if (!parsed || q.hdr.qdcount != 1 || q.nrecords != 0)
+	if (!parsed || q.hdr.qdcount != 1 || (q.nrecords != 0 &&
+	    !(q.qtype == DNS_TYPE_IXFR && q.hdr.ancount == 0 &&
+	    q.nrecords == q.hdr.nscount)))
 		return dns_reply_rcode(&rp, DNS_RCODE_FORMERR, 0);
 	if (q.edns && q.version > 0)
 		return dns_reply_rcode(&rp, DNS_RCODE_BADVERS, 1);
@@ -715,8 +722,13 @@ dns_answer(const struct dns_zone *zone, const struct dns_source *src,
 		return dns_reply_rcode(&rp, DNS_RCODE_NOTIMP, 1);
 	case DNS_TYPE_AXFR:
 	case DNS_TYPE_IXFR:
-		/* No zone transfers yet: an ACL that allows no one. */
-		return dns_reply_rcode(&rp, DNS_RCODE_REFUSED, 1);
+		/*
+		 * Transfers the server allows never get here over TCP
+		 * (dns_xfr.c takes them first): what does is refused.
+		 */
+		if (flags & DNS_ANSWER_TCP)
+			return dns_reply_rcode(&rp, DNS_RCODE_REFUSED, 1);
+		break;
 	default:
 		break;
 	}
@@ -725,6 +737,25 @@ dns_answer(const struct dns_zone *zone, const struct dns_source *src,
 	rp.apex = &zone->apex_wire;
 	if ((k = dns_name_below(&q.qname, rp.apex)) < 0)
 		return dns_reply_rcode(&rp, DNS_RCODE_REFUSED, 1);
+	if (q.qtype == DNS_TYPE_AXFR || q.qtype == DNS_TYPE_IXFR) {
+		if (k != 0)
+			return dns_reply_rcode(&rp, DNS_RCODE_REFUSED, 1);
+		/*
+		 * Over UDP, RFC 1995 2: an IXFR whose answer does not fit
+		 * gets the current SOA alone, which sends the client to
+		 * TCP; AXFR is TCP only (RFC 5936 4.2), and TC says so.
+		 */
+		rp.flags |= DNS_FLAG_AA;
+		dns_reply_begin(&rp, 1);
+		if (q.qtype == DNS_TYPE_AXFR) {
+			rp.flags |= DNS_FLAG_TC;
+			return dns_reply_end(&rp);
+		}
+		if (dns_reply_soa(&rp, zone->ttl) == -1)
+			return dns_reply_rcode(&rp, DNS_RCODE_SERVFAIL, 1);
+		rp.ancount = 1;
+		return dns_reply_end(&rp);
+	}
 	return dns_reply_zone(&rp, (size_t)k);
 }
 

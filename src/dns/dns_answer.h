@@ -27,6 +27,9 @@
 				"your DNS resolver; query from your own " \
 				"resolver, not a public one"
 
+/* The TXT of the listed test point (RFC 5782 5). */
+#define DNS_TESTPOINT_TXT	"Test point (RFC 5782)"
+
 /* dns_answer flags. */
 #define DNS_ANSWER_TCP		0x1	/* came over TCP: no size limit */
 #define DNS_ANSWER_REFUSED	0x2	/* the client is refused */
@@ -92,8 +95,9 @@ struct dns_zone {
  * the SOA; proper prefixes of names that exist (empty non-terminals):
  * NOERROR, no data, SOA; other types on a listed name: NODATA; ANY: the A
  * record only (RFC 8482); apex: SOA, NS (and glue); outside the zone,
- * CHAOS or other classes, AXFR/IXFR (until zone transfers exist):
- * REFUSED; opcodes other than QUERY: NOTIMP; malformed: FORMERR. The
+ * CHAOS or other classes, AXFR/IXFR over TCP (dns_xfr.c answers those
+ * it allows): REFUSED; over UDP, IXFR gets the SOA alone and AXFR TC
+ * (RFC 1995 2, RFC 5936 4.2); opcodes other than QUERY: NOTIMP; malformed: FORMERR. The
  * question is echoed as received (0x20 case kept), names compare without
  * case. With EDNS0 every response has an OPT record and the DO bit
  * copied; version > 0 gets BADVERS.
@@ -112,6 +116,14 @@ size_t	 dns_answer(const struct dns_zone *, const struct dns_source *,
  */
 int	 dns_query_addr(const struct dns_zone *, const uint8_t *query,
 	    size_t qlen, struct addr *out);
+
+/*
+ * The TXT of a listing exactly as answers carry it: dns.txt with {url}
+ * set to the rendered lookup URL (zone transfers send the same text).
+ * 0 and the text in buf, -1 when it does not render.
+ */
+int	 dns_answer_render_txt(const struct dns_zone *,
+	    const struct zone_listing *, char *buf, size_t size);
 
 /*
  * Fills the zone's fixed data with checks: name a valid DNS name, at least

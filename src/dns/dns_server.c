@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "dns/dns_server.h"
 #include "zone/zone.h"
@@ -34,6 +35,8 @@
 #define DNS_BATCH		64
 /* A worker wakes this often when idle, to stay quiescent for the updater. */
 #define DNS_IDLE_POLL_MS	100
+/* Rate limiting's counters reach the log at most this often. */
+#define DNS_RRL_LOG_MS		10000
 /* RFC 7766 6.2.1.1: answer pipelined queries; cap what one client buffers. */
 #define DNS_TCP_BUF		(2 + DNS_TCP_MAX)
 #define DNS_TCP_OUT_MAX		(4 * DNS_TCP_BUF)
@@ -42,6 +45,7 @@ struct dns_tcp_conn {
 	int		 fd;
 	int		 flags;		/* dns_answer flags for this client */
 	int64_t		 last_active_ms;
+	struct addr	 peer;		/* for tcp_max_per_ip */
 	uint8_t		*in;		/* DNS_TCP_BUF bytes */
 	size_t		 inlen;
 	uint8_t		*out;		/* DNS_TCP_OUT_MAX bytes */
@@ -52,6 +56,7 @@ struct dns_worker {
 	struct dns_server	*srv;
 	int			 index;
 	pthread_t		 thread;
+	struct dns_rrl_counters	 rrl;
 };
 
 struct dns_server {
@@ -68,16 +73,10 @@ struct dns_server {
 	int				 nstarted;
 	pthread_t			 tcp_thread, updater;
 	int				 tcp_started, updater_started;
+	struct dns_xfr			*xfr;		/* NULL: transfers off */
+	struct dns_rrl			*rrl;		/* NULL: no limit */
+	uint64_t			 rrl_logged;	/* limited, last log */
 };
-
-static int64_t
-dns_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int64_t
 dns_wall(void)
@@ -184,6 +183,19 @@ fail:
 }
 
 
+/* A client's address, v4-mapped for IPv4; all zero for another family. */
+static void
+dns_sockaddr_addr(const struct sockaddr_storage *ss, struct addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (ss->ss_family == AF_INET)
+		addr_from_v4(a, (const uint8_t *)
+		    &((const struct sockaddr_in *)(const void *)ss)->sin_addr);
+	else if (ss->ss_family == AF_INET6)
+		memcpy(a->b, &((const struct sockaddr_in6 *)(const void *)ss)
+		    ->sin6_addr, sizeof(a->b));
+}
+
 /*
  * The dns_answer flags for a client: DNS_ANSWER_REFUSED when a dns.refuse
  * prefix covers its address. An address that does not parse (no such
@@ -242,15 +254,19 @@ dns_udp_batch_init(struct dns_udp_batch *b)
 /*
  * Reads one batch from fd without waiting, answers it and sends the
  * answers in one sendmmsg. Returns the number of datagrams read, 0 when
- * there were none.
+ * there were none. With rate limiting, a query that would be answered
+ * first takes a token of its client's network (dns_rrl.h): a limited
+ * one is not even answered, unless it slips out truncated.
  */
 static int
 dns_udp_batch_serve(struct dns_server *srv, struct zone_reader *zr,
-    const struct dns_source *src, struct dns_udp_batch *b, int fd)
+    const struct dns_source *src, struct dns_udp_batch *b, int fd,
+    struct dns_rrl_counters *rc)
 {
 	const struct dns_server_config *cfg = srv->cfg;
+	enum dns_rrl_verdict verdict = DNS_RRL_PASS;
 	uint64_t serial;
-	int64_t now;
+	int64_t now, now_ms = 0;
 	size_t i, rlen;
 	int got, nout = 0, sent;
 
@@ -273,6 +289,8 @@ dns_udp_batch_serve(struct dns_server *srv, struct zone_reader *zr,
 		if (b->has_addr[i])
 			zone_prefetch(zr, &b->addr[i], 1);
 	now = dns_wall();
+	if (srv->rrl != NULL)
+		now_ms = clock_mono_ms();
 	serial = zone_serial(srv->zone);
 	for (i = 0; i < (size_t)got; i++) {
 		struct msghdr *h = &b->in[i].msg_hdr;
@@ -282,10 +300,22 @@ dns_udp_batch_serve(struct dns_server *srv, struct zone_reader *zr,
 		/* A truncated datagram is not a query we read whole. */
 		if (h->msg_flags & MSG_TRUNC)
 			continue;
+		/* What dns_answer drops (no header, a response) costs nothing. */
+		if (srv->rrl != NULL && b->in[i].msg_len >= DNS_HEADER_LEN &&
+		    (b->inbuf[i][2] & 0x80) == 0) {
+			verdict = dns_rrl_check(srv->rrl, rc,
+			    (const struct sockaddr *)&b->peer[i], now_ms);
+			if (verdict == DNS_RRL_DROP)
+				continue;
+		}
 		rlen = dns_answer(&cfg->zone, src, serial, now, b->inbuf[i],
 		    b->in[i].msg_len, b->outbuf[nout],
 		    sizeof(b->outbuf[nout]),
 		    dns_client_flags(cfg, &b->peer[i]));
+		if (verdict == DNS_RRL_SLIP) {
+			rlen = dns_rrl_truncate(b->outbuf[nout], rlen);
+			verdict = DNS_RRL_PASS;
+		}
 		if (rlen == 0)
 			continue;
 		b->iout[nout].iov_base = b->outbuf[nout];
@@ -360,7 +390,7 @@ dns_udp_worker(void *arg)
 			for (int round = 0; round < DNS_DRAIN_ROUNDS &&
 			    !srv->stop; round++) {
 				if (dns_udp_batch_serve(srv, zr, &src, b,
-				    pfd[n].fd) == 0)
+				    pfd[n].fd, &w->rrl) == 0)
 					break;
 				zone_reader_quiescent(zr);
 			}
@@ -398,6 +428,21 @@ dns_tcp_answer(struct dns_server *srv, struct dns_source *src,
 		mlen = (size_t)c->in[off] << 8 | c->in[off + 1];
 		if (c->inlen - off - 2 < mlen)
 			break;
+		/*
+		 * A transfer (or a TSIG-signed query) goes to a thread of
+		 * its own with the connection, once earlier answers are out.
+		 */
+		if (srv->xfr != NULL && dns_xfr_wants(c->in + off + 2, mlen)) {
+			// cppcheck-suppress knownConditionTrueFalse ; outlen is 0 when no answer is queued
+			if (c->outlen > 0)
+				break;
+			if (dns_xfr_take(srv->xfr, c->fd, &c->peer,
+			    c->in + off + 2, mlen) == 0) {
+				c->fd = -1;
+				c->inlen = c->outlen = 0;
+				return;
+			}
+		}
 		rlen = dns_answer(&srv->cfg->zone, src, serial, now,
 		    c->in + off + 2, mlen, c->out + c->outlen + 2,
 		    DNS_TCP_MAX, DNS_ANSWER_TCP | c->flags);
@@ -416,24 +461,36 @@ static int
 dns_tcp_accept(const struct dns_server_config *cfg, int lfd,
     struct dns_tcp_conn *conns, int max)
 {
-	struct sockaddr_storage peer;
+	struct sockaddr_storage peer = { 0 };
 	socklen_t plen = sizeof(peer);
-	int fd;
+	struct addr a;
+	int fd, slot = -1, same = 0;
 
 	if ((fd = accept4(lfd, (struct sockaddr *)&peer, &plen,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1)
 		return -1;
+	dns_sockaddr_addr(&peer, &a);
 	for (int i = 0; i < max; i++) {
 		if (conns[i].fd == -1) {
-			conns[i].fd = fd;
-			conns[i].flags = dns_client_flags(cfg, &peer);
-			conns[i].inlen = conns[i].outlen = 0;
-			conns[i].last_active_ms = dns_now_ms();
-			return 0;
-		}
+			if (slot == -1)
+				slot = i;
+		} else if (addr_cmp(&conns[i].peer, &a) == 0)
+			same++;
 	}
-	/* Over the limit: close at once rather than queue (RFC 7766 6.2.2). */
-	close(fd);
+	/*
+	 * Over a limit, in all or from this address (one client must not
+	 * hold every slot): close at once rather than queue (RFC 7766 6.2.2).
+	 */
+	if (slot == -1 || (cfg->tcp_max_per_ip > 0 &&
+	    same >= cfg->tcp_max_per_ip)) {
+		close(fd);
+		return 0;
+	}
+	conns[slot].fd = fd;
+	conns[slot].flags = dns_client_flags(cfg, &peer);
+	conns[slot].peer = a;
+	conns[slot].inlen = conns[slot].outlen = 0;
+	conns[slot].last_active_ms = clock_mono_ms();
 	return 0;
 }
 
@@ -456,7 +513,7 @@ dns_tcp_io(struct dns_server *srv, struct dns_source *src,
 		}
 		if (n > 0) {
 			c->inlen += (size_t)n;
-			c->last_active_ms = dns_now_ms();
+			c->last_active_ms = clock_mono_ms();
 			dns_tcp_answer(srv, src, c);
 		}
 	}
@@ -469,7 +526,7 @@ dns_tcp_io(struct dns_server *srv, struct dns_source *src,
 		if (n > 0) {
 			memmove(c->out, c->out + n, c->outlen - (size_t)n);
 			c->outlen -= (size_t)n;
-			c->last_active_ms = dns_now_ms();
+			c->last_active_ms = clock_mono_ms();
 			/* Room again: answer what waited behind a full one. */
 			dns_tcp_answer(srv, src, c);
 		}
@@ -528,7 +585,7 @@ dns_tcp_thread(void *arg)
 			pfd[np].events = POLLIN;
 			map[np++] = -1;
 		}
-		int64_t now = dns_now_ms();
+		int64_t now = clock_mono_ms();
 		for (i = 0; i < max; i++) {
 			if (conns[i].fd == -1)
 				continue;
@@ -588,6 +645,7 @@ dns_server_close(struct dns_server *srv)
 	if (srv->stop_pipe[1] != -1)
 		close(srv->stop_pipe[1]);
 	zone_free(srv->zone);
+	dns_rrl_free(srv->rrl);
 }
 
 static int
@@ -611,6 +669,34 @@ dns_server_bind(struct dns_server *srv, char *err, size_t errlen)
 }
 
 /*
+ * Rate limiting's totals over all workers, logged when they moved (at
+ * most every DNS_RRL_LOG_MS, and once more at the end), so that an
+ * operator sees a flood and what it cost: limited = dropped + slipped.
+ */
+static void
+dns_rrl_log(struct dns_server *srv)
+{
+	uint64_t lim = 0, drop = 0, slip = 0;
+
+	if (srv->rrl == NULL)
+		return;
+	for (int i = 0; i < srv->nstarted; i++) {
+		struct dns_rrl_counters *c = &srv->workers[i].rrl;
+
+		lim += atomic_load_explicit(&c->limited, memory_order_relaxed);
+		drop += atomic_load_explicit(&c->dropped, memory_order_relaxed);
+		slip += atomic_load_explicit(&c->slipped, memory_order_relaxed);
+	}
+	if (lim == srv->rrl_logged)
+		return;
+	log_info("dns: event=rrl limited=%llu dropped=%llu slipped=%llu "
+	    "(totals; %llu since the last line)", (unsigned long long)lim,
+	    (unsigned long long)drop, (unsigned long long)slip,
+	    (unsigned long long)(lim - srv->rrl_logged));
+	srv->rrl_logged = lim;
+}
+
+/*
  * The updater: follows the journal every poll_ms until told to stop. It
  * runs niced (Linux sets nice per thread), so that on a CPU it shares
  * with a worker, a merge of a new base waits for the answers rather than
@@ -623,19 +709,19 @@ dns_updater(void *arg)
 	struct dns_server *srv = arg;
 	char serr[600];
 	size_t changed;
-	int64_t next;
+	int64_t next, rrl_next;
 
 	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
 	    DNS_UPDATER_NICE) == -1)
 		log_debug("dns: updater priority: %s", strerror(errno));
-	next = dns_now_ms();
+	next = rrl_next = clock_mono_ms();
 	while (!srv->stop) {
 		struct pollfd p = { .fd = srv->stop_pipe[0], .events = POLLIN };
-		int64_t wait = next - dns_now_ms();
+		int64_t wait = next - clock_mono_ms();
 
 		if (wait > 0 && poll(&p, 1, (int)wait) > 0)
 			break;
-		next = dns_now_ms() + srv->cfg->poll_ms;
+		next = clock_mono_ms() + srv->cfg->poll_ms;
 		if (zone_follow(srv->zone, srv->store, &changed, serr,
 		    sizeof(serr)) == -1)
 			log_warnx("dns: following the store: %s", serr);
@@ -643,7 +729,12 @@ dns_updater(void *arg)
 			log_debug("dns: %zu changes, serial %llu", changed,
 			    (unsigned long long)zone_serial(srv->zone));
 		zone_reclaim(srv->zone);
+		if (clock_mono_ms() >= rrl_next) {
+			dns_rrl_log(srv);
+			rrl_next = clock_mono_ms() + DNS_RRL_LOG_MS;
+		}
 	}
+	dns_rrl_log(srv);
 	return NULL;
 }
 
@@ -685,7 +776,7 @@ dns_server_start(const struct dns_server_config *cfg, char *err,
 		snprintf(err, errlen, "%s", serr);
 		goto fail;
 	}
-	t0 = dns_now_ms();
+	t0 = clock_mono_ms();
 	if (zone_load(srv->zone, srv->store, serr, sizeof(serr)) == -1) {
 		snprintf(err, errlen, "loading the zone: %s", serr);
 		goto fail;
@@ -693,9 +784,26 @@ dns_server_start(const struct dns_server_config *cfg, char *err,
 	log_info("dns: zone %s loaded: %zu listings, serial %llu, %lld ms",
 	    cfg->zone.name, zone_count(srv->zone),
 	    (unsigned long long)zone_serial(srv->zone),
-	    (long long)(dns_now_ms() - t0));
+	    (long long)(clock_mono_ms() - t0));
+	if (cfg->rrl.rate > 0) {
+		if ((srv->rrl = dns_rrl_new(&cfg->rrl)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		log_info("dns: UDP responses limited to %u a second (burst %u, "
+		    "slip %u) per /%u and /%u", cfg->rrl.rate,
+		    cfg->rrl.burst > 0 ? cfg->rrl.burst : cfg->rrl.rate,
+		    cfg->rrl.slip, cfg->rrl.v4_prefix, cfg->rrl.v6_prefix);
+	}
+	if ((cfg->xfr.nacl > 0 || cfg->xfr.nnotify > 0) &&
+	    (srv->xfr = dns_xfr_new(&cfg->zone, &cfg->xfr, &cfg->store,
+	    cfg->poll_ms, err, errlen)) == NULL)
+		goto fail;
 	/* A client that goes away mid-answer must not end the process. */
 	signal(SIGPIPE, SIG_IGN);
+	if (cfg->ready != NULL && cfg->ready(cfg->ready_arg, err,
+	    errlen) == -1)
+		goto fail;
 
 	for (; srv->nstarted < srv->nthreads; srv->nstarted++) {
 		struct dns_worker *w = &srv->workers[srv->nstarted];
@@ -717,6 +825,15 @@ dns_server_start(const struct dns_server_config *cfg, char *err,
 		goto fail;
 	}
 	srv->updater_started = 1;
+	if (srv->xfr != NULL) {
+		if (dns_xfr_start(srv->xfr, err, errlen) == -1)
+			goto fail;
+		log_info("dns: zone transfers: %zu allow entr%s, %zu notify "
+		    "target%s, serial %u", cfg->xfr.nacl,
+		    cfg->xfr.nacl == 1 ? "y" : "ies", cfg->xfr.nnotify,
+		    cfg->xfr.nnotify == 1 ? "" : "s",
+		    dns_xfr_serial(srv->xfr));
+	}
 	log_info("dns: answering for %s with %d UDP workers and TCP on "
 	    "%zu address%s", cfg->zone.name, srv->nthreads, cfg->nlisten,
 	    cfg->nlisten == 1 ? "" : "es");
@@ -752,6 +869,7 @@ dns_server_wait(struct dns_server *srv)
 		pthread_join(srv->tcp_thread, NULL);
 	if (srv->updater_started)
 		pthread_join(srv->updater, NULL);
+	dns_xfr_free(srv->xfr);
 	if (srv->zone != NULL)
 		zone_reclaim(srv->zone);
 	store_close(srv->store);

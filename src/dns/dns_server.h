@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 
 #include "dns/dns_answer.h"
+#include "dns/dns_rrl.h"
+#include "dns/dns_xfr.h"
 #include "store/store.h"
 
 #define DNS_LISTEN_MAX		16
@@ -22,11 +24,22 @@ struct dns_server_config {
 	int64_t			 poll_ms;	/* journal poll interval */
 	int64_t			 tcp_idle_ms;	/* RFC 7766 6.2.3 */
 	int			 tcp_max;	/* concurrent TCP connections */
+	int			 tcp_max_per_ip; /* of them from one address */
+	struct dns_rrl_config	 rrl;		/* UDP; rate 0: off */
 	/* Clients answered DNS_REFUSED_ANSWER (dns.refuse). */
 	struct prefix		 refuse[DNS_REFUSE_MAX];
 	size_t			 nrefuse;
 	struct dns_zone		 zone;
 	struct store_config	 store;
+	/* Zone transfers and NOTIFY (dns_xfr.h): off with no acl, no notify. */
+	struct dns_xfr_config	 xfr;
+	/*
+	 * Called once the listeners are bound and the zone is loaded,
+	 * before the first thread starts (to drop privileges); -1 stops
+	 * the start with err filled in. NULL: none.
+	 */
+	int			(*ready)(void *arg, char *err, size_t errlen);
+	void			*ready_arg;
 };
 
 struct dns_server;

@@ -524,6 +524,7 @@ export_bind_emit(struct export_ctx *c, const struct prefix *p, int nibbles)
  * early past EXPORT_SPLIT_MAX.
  */
 static size_t
+// NOLINTNEXTLINE(misc-no-recursion): halves the prefix, depth <= 128
 export_split(struct export_ctx *c, const struct prefix *piece,
     const struct prefix *holes, size_t nholes, int emit)
 {
@@ -600,6 +601,8 @@ export_holes(struct export_ctx *c, size_t i, struct prefix **holes,
 		*aholes = need;
 	}
 	*nholes = 0;
+	if (need == 0)
+		return 0;
 	for (j = i + 1; j < c->nitems &&
 	    addr_cmp(&c->items[j].prefix.addr, &last) <= 0; j++) {
 		/* Inner exclusions that sort before this listing. */

@@ -86,7 +86,9 @@ import_error(struct import_ctx *c, const char *what, const char *tok,
 		    what);
 		return -1;
 	}
-	n = toklen > IMPORT_SHOW_MAX ? IMPORT_SHOW_MAX : toklen;
+	n = toklen;
+	if (n > IMPORT_SHOW_MAX)
+		n = IMPORT_SHOW_MAX;
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)tok[i];
 
@@ -578,6 +580,7 @@ import_plain_line(struct import_ctx *c, const char *s, size_t len)
 
 	if (len == 0 || s[0] == '#')
 		return 0;
+	// NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): import_getline wrote len bytes of s
 	for (n = 0; n < len && !import_is_blank(s[n]); n++)
 		;
 	for (k = n; k < len && import_is_blank(s[k]); k++)
@@ -688,6 +691,7 @@ import_auto(FILE *in, struct import_ctx *c)
 			buf = nbuf;
 			size = nsize;
 		}
+		// NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): size == 0 always grows buf first
 		memcpy(buf + used, line, len);
 		buf[used + len] = '\n';
 		used += len + 1;

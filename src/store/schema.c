@@ -103,6 +103,20 @@ static const char *const schema_steps[] = {
 	"  started INTEGER NOT NULL,"
 	"  expires INTEGER NOT NULL);"
 	"CREATE INDEX probe_expires ON probe (expires);",
+	/*
+	 * 3 -> 4: remote sensors. Every hit gets a unique id (128 random
+	 * bits in hex) that travels with it from a sensor to the central,
+	 * so that a batch sent twice is counted once. Hits from before get
+	 * one now. forward keeps, per central URL, the last hit id that
+	 * central acknowledged: the sensor's store is its spool.
+	 */
+	"ALTER TABLE hit ADD COLUMN uid TEXT;"
+	"UPDATE hit SET uid = lower(hex(randomblob(16)));"
+	"CREATE UNIQUE INDEX hit_uid ON hit (uid);"
+	"CREATE TABLE forward ("
+	"  central TEXT PRIMARY KEY,"
+	"  last_id INTEGER NOT NULL DEFAULT 0,"
+	"  updated INTEGER NOT NULL DEFAULT 0);",
 };
 
 #define SCHEMA_NSTEPS	(sizeof(schema_steps) / sizeof(schema_steps[0]))

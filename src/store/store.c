@@ -55,6 +55,11 @@ enum st {
 	ST_PROBE_TRIM,
 	ST_HIT_LAST_ID,
 	ST_HITS_FOR_PROBE,
+	ST_HIT_UID_EXISTS,
+	ST_HITS_AFTER,
+	ST_FORWARD_GET,
+	ST_FORWARD_SET,
+	ST_NEXT_EXPIRY,
 	ST_NSTATEMENTS
 };
 
@@ -69,7 +74,8 @@ enum st {
 static const char *const store_sql[ST_NSTATEMENTS] = {
 	[ST_HIT_INSERT] =
 	    "INSERT INTO hit (t, addr, class, subclass, sensor, helo,"
-	    " mail_from, rcpt, excerpt) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+	    " mail_from, rcpt, excerpt, uid) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
+	    "?9,coalesce(?10, lower(hex(randomblob(16)))))",
 	[ST_LISTING_GET] =
 	    "SELECT " LISTING_COLUMNS " FROM listing WHERE addr = ?1"
 	    " AND plen = ?2",
@@ -134,7 +140,7 @@ static const char *const store_sql[ST_NSTATEMENTS] = {
 	    "UPDATE listing SET state = 3 WHERE state = 1 AND expires <= ?1",
 	[ST_HITS_WALK] =
 	    "SELECT id, t, addr, class, subclass, sensor, helo, mail_from,"
-	    " rcpt, excerpt FROM hit WHERE addr = ?1"
+	    " rcpt, excerpt, uid FROM hit WHERE addr = ?1"
 	    " ORDER BY t DESC, id DESC LIMIT ?2",
 	[ST_AUDIT_WALK] =
 	    "SELECT t, who, action, target, reason FROM audit"
@@ -196,8 +202,22 @@ static const char *const store_sql[ST_NSTATEMENTS] = {
 	/* id is the rowid: the range is a seek, not a scan of all hits. */
 	[ST_HITS_FOR_PROBE] =
 	    "SELECT id, t, addr, class, subclass, sensor, helo, mail_from,"
-	    " rcpt, excerpt FROM hit WHERE id > ?1"
+	    " rcpt, excerpt, uid FROM hit WHERE id > ?1"
 	    " AND instr(lower(rcpt), lower(?2) || '@') > 0 ORDER BY id",
+	[ST_HIT_UID_EXISTS] =
+	    "SELECT 1 FROM hit WHERE uid = ?1",
+	[ST_HITS_AFTER] =
+	    "SELECT id, t, addr, class, subclass, sensor, helo, mail_from,"
+	    " rcpt, excerpt, uid FROM hit WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[ST_FORWARD_GET] =
+	    "SELECT last_id FROM forward WHERE central = ?1",
+	[ST_FORWARD_SET] =
+	    "INSERT INTO forward (central, last_id, updated) VALUES (?1,?2,?3)"
+	    " ON CONFLICT (central) DO UPDATE SET"
+	    " last_id = max(last_id, excluded.last_id),"
+	    " updated = excluded.updated",
+	[ST_NEXT_EXPIRY] =
+	    "SELECT min(expires) FROM listing WHERE state = 1 AND expires > ?1",
 };
 
 #define STORE_ERR_MAX	512
@@ -345,8 +365,18 @@ store_op_end(struct store *s, int ok)
 {
 	char saved[STORE_ERR_MAX];
 
-	if (ok)
-		return store_exec(s, s->in_txn ? "RELEASE op" : "COMMIT");
+	if (ok) {
+		if (store_exec(s, s->in_txn ? "RELEASE op" : "COMMIT") == 0)
+			return 0;
+		/*
+		 * A COMMIT that failed (SQLITE_FULL, SQLITE_IOERR, BUSY) may
+		 * leave the transaction open: every later BEGIN would then
+		 * fail too, and the store would stay failed after the disk
+		 * has room again. Roll it back, as the caller assumes.
+		 */
+		if (s->in_txn || sqlite3_get_autocommit(s->db))
+			return -1;
+	}
 	/* Keep the error that made us roll back, not the rollback's. */
 	memcpy(saved, s->err, sizeof(saved));
 	if (s->in_txn)
@@ -955,6 +985,7 @@ store_hit_insert(struct store *s, const struct store_hit *h)
 	bind_text(st, 7, h->mail_from);
 	bind_text(st, 8, h->rcpt);
 	bind_text(st, 9, h->excerpt);
+	bind_text(st, 10, h->uid);
 	return store_done(s, st, "recording hit");
 }
 
@@ -1502,6 +1533,7 @@ store_hits_step(struct store *s, sqlite3_stmt *st, store_hit_cb cb,
 		h.mail_from = (const char *)sqlite3_column_text(st, 7);
 		h.rcpt = (const char *)sqlite3_column_text(st, 8);
 		h.excerpt = (const char *)sqlite3_column_text(st, 9);
+		h.uid = (const char *)sqlite3_column_text(st, 10);
 		if (cb(arg, sqlite3_column_int64(st, 0), &h) != 0) {
 			sqlite3_reset(st);
 			return 0;
@@ -2288,4 +2320,148 @@ store_hits_for_probe(struct store *s, int64_t after, const char *token,
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_text(st, 2, token, -1, SQLITE_TRANSIENT);
 	return store_hits_step(s, st, cb, arg, "walking probe hits");
+}
+
+int
+store_uid_valid(const char *uid)
+{
+	size_t i;
+
+	if (uid == NULL)
+		return 0;
+	for (i = 0; i < STORE_UID_LEN; i++)
+		if (!((uid[i] >= '0' && uid[i] <= '9') ||
+		    (uid[i] >= 'a' && uid[i] <= 'f')))
+			return 0;
+	return uid[i] == '\0';
+}
+
+/* 1 the store holds a hit with this uid, 0 not, -1 error. */
+static int
+store_uid_exists(struct store *s, const char *uid)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_stmt(s, ST_HIT_UID_EXISTS)) == NULL)
+		return -1;
+	bind_text(st, 1, uid);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "looking up hit uid");
+	return 0;
+}
+
+/*
+ * The uid check and the insert run in one write transaction, so two
+ * uploads of the same batch racing each other still count it once.
+ */
+int
+store_ingest_hits(struct store *s, const struct store_hit *hits, size_t n,
+    enum store_hit_outcome *outcomes, unsigned char *dup, size_t *ndup)
+{
+	enum store_hit_outcome dummy;
+	size_t skipped = 0;
+	int found;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!store_uid_valid(hits[i].uid)) {
+			store_seterr(s, "hit %zu: no valid uid", i);
+			return -1;
+		}
+	}
+	if (store_op_begin(s) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if ((found = store_uid_exists(s, hits[i].uid)) == -1)
+			return store_op_end(s, 0);
+		if (dup != NULL)
+			dup[i] = (unsigned char)found;
+		if (found) {
+			skipped++;
+			if (outcomes != NULL)
+				outcomes[i] = STORE_HIT_NOT_LISTABLE;
+			continue;
+		}
+		if (store_hit_apply(s, &hits[i],
+		    outcomes ? &outcomes[i] : &dummy) == -1)
+			return store_op_end(s, 0);
+	}
+	if (store_op_end(s, 1) == -1)
+		return -1;
+	if (ndup != NULL)
+		*ndup = skipped;
+	return 0;
+}
+
+int
+store_hits_after(struct store *s, int64_t after, size_t limit,
+    store_hit_cb cb, void *arg)
+{
+	sqlite3_stmt *st;
+
+	if ((st = store_stmt(s, ST_HITS_AFTER)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, limit > 0 && limit < INT64_MAX ?
+	    (int64_t)limit : 1);
+	return store_hits_step(s, st, cb, arg, "walking hits to forward");
+}
+
+int
+store_forward_get(struct store *s, const char *central, int64_t *last_id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_stmt(s, ST_FORWARD_GET)) == NULL)
+		return -1;
+	bind_text(st, 1, central);
+	rc = sqlite3_step(st);
+	*last_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlerr(s, "reading the forward cursor");
+	return 0;
+}
+
+int
+store_forward_set(struct store *s, const char *central, int64_t last_id,
+    int64_t now)
+{
+	sqlite3_stmt *st;
+
+	if (store_op_begin(s) == -1)
+		return -1;
+	if ((st = store_stmt(s, ST_FORWARD_SET)) == NULL)
+		return store_op_end(s, 0);
+	bind_text(st, 1, central);
+	sqlite3_bind_int64(st, 2, last_id);
+	sqlite3_bind_int64(st, 3, now);
+	if (store_done(s, st, "moving the forward cursor") == -1)
+		return store_op_end(s, 0);
+	return store_op_end(s, 1);
+}
+
+int
+store_next_expiry(struct store *s, int64_t now, int64_t *t)
+{
+	sqlite3_stmt *st;
+	int rc, found = 0;
+
+	if ((st = store_stmt(s, ST_NEXT_EXPIRY)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*t = sqlite3_column_int64(st, 0);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_sqlerr(s, "next expiry");
+	return found;
 }

@@ -64,7 +64,11 @@ struct store_hit {
 	const char		*mail_from;
 	const char		*rcpt;
 	const char		*excerpt;	/* subject, DSN status, key headers */
+	const char		*uid;		/* STORE_UID_LEN hex; NULL: made */
 };
+
+/* A hit's unique id: 128 bits as lower-case hex, without the NUL. */
+#define STORE_UID_LEN		32
 
 /* What store_record_hit() did with a hit (the hit row is always kept). */
 enum store_hit_outcome {
@@ -86,6 +90,14 @@ struct store_config {
 	int64_t		 window;		/* listing.window, seconds */
 	unsigned int	 allow_special;		/* SPECIAL_* classes allowed */
 };
+
+struct config;
+/*
+ * The settings of [store] and [listing]; path is the caller's (store.path
+ * or a copy of it) and must outlive the store_config.
+ */
+void		 store_config_from(struct store_config *, const struct config *,
+		    const char *path);
 
 #define STORE_OPEN_CREATE	0x1	/* create the file (and its directory) if missing */
 #define STORE_OPEN_READONLY	0x2	/* never write; for show/search/export */
@@ -476,5 +488,44 @@ int		 store_hit_last_id(struct store *, int64_t *id);
  */
 int		 store_hits_for_probe(struct store *, int64_t after,
 		    const char *token, store_hit_cb, void *arg);
+
+/* ---- remote sensors (trap/sensor_forward.h, POST /api/v1/hits) ---- */
+
+/* 1 if uid is STORE_UID_LEN lower-case hex digits, else 0. */
+int		 store_uid_valid(const char *uid);
+
+/*
+ * The central's side of a sensor upload: records n hits in one
+ * transaction like store_record_hits(), except that a hit whose uid
+ * the store already holds is skipped (dup[i] = 1, nothing counted,
+ * listing untouched): a batch sent again after a lost reply changes
+ * nothing. Every hit must carry a valid uid. outcomes and dup may be
+ * NULL; *ndup (may be NULL) gets the number skipped. All or nothing.
+ * 0 / -1.
+ */
+int		 store_ingest_hits(struct store *, const struct store_hit *,
+		    size_t n, enum store_hit_outcome *outcomes,
+		    unsigned char *dup, size_t *ndup);
+
+/* Hits with id > after, oldest first, at most limit (> 0). 0 / -1. */
+int		 store_hits_after(struct store *, int64_t after, size_t limit,
+		    store_hit_cb, void *arg);
+
+/*
+ * The forwarding cursor for one central (its URL): the last hit id
+ * it acknowledged, 0 before the first. store_forward_set() only moves
+ * it forward. 0 / -1.
+ */
+int		 store_forward_get(struct store *, const char *central,
+		    int64_t *last_id);
+int		 store_forward_set(struct store *, const char *central,
+		    int64_t last_id, int64_t now);
+
+/*
+ * The earliest expiry after now among listings stored as listed, for
+ * a reader that must notice an expiry nobody journaled (the feed).
+ * 1 and *t set, 0 there is none, -1.
+ */
+int		 store_next_expiry(struct store *, int64_t now, int64_t *t);
 
 #endif

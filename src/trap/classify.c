@@ -908,6 +908,7 @@ classify_sendmail_version(const char *s, size_t n)
 		i = (size_t)(p - s) + 3;
 		while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'))
 			i++;
+		// cppcheck-suppress knownConditionTrueFalse ; i <= n, and n - i is anything from 0 to n
 		if (n - i >= 3 && s[i] == '/' && s[i + 1] == '8' &&
 		    s[i + 2] == '.')
 			return 1;

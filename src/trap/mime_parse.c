@@ -323,8 +323,9 @@ mime_word_decode(char enc, const char *t, size_t n, enum mime_charset cs,
 		} else if (t[i] == '=') {
 			hi = mime_hex_value((unsigned char)t[i + 1]);
 			lo = mime_hex_value((unsigned char)t[i + 2]);
-			mime_put(out, outsize, o, (unsigned char)(hi << 4 | lo),
-			    cs);
+			/* Valid hex (mime_word_valid); unsigned all the same. */
+			mime_put(out, outsize, o, (unsigned char)
+			    ((unsigned int)hi << 4 | (unsigned int)lo), cs);
 			i += 2;
 		} else
 			mime_put(out, outsize, o, (unsigned char)t[i], cs);
@@ -718,9 +719,11 @@ struct mime_walker {
  * Visits one part and, for a multipart, its children: each runs from
  * the line after a delimiter to the line break before the next (RFC
  * 2046 5.1.1: that CRLF belongs to the delimiter). A part with no
- * delimiter after it (a cut-short message) runs to the end.
+ * delimiter after it (a cut-short message) runs to the end. Recursive,
+ * but never deeper than MIME_DEPTH_MAX.
  */
 static void
+// NOLINTNEXTLINE(misc-no-recursion): bounded by MIME_DEPTH_MAX (4 levels)
 mime_walk_part(struct mime_walker *w, const char *buf, size_t len, int depth)
 {
 	struct mime_part part;

@@ -23,6 +23,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "trap/proxy_parse.h"
 #include "trap/smtp_session.h"
@@ -160,15 +161,6 @@ struct trap_server {
 static void	trap_conn_free(struct trap_conn *);
 static void	trap_conn_feed(struct trap_conn *);
 static void	trap_conn_resume(struct trap_conn *);
-
-static int64_t
-trap_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct timeval
 trap_tv(int64_t ms)
@@ -343,13 +335,7 @@ trap_server_config_init(struct trap_server_config *sc,
 		snprintf(err, errlen, "store.path: too long");
 		return -1;
 	}
-	sc->store.path = sc->store_path;
-	sc->store.busy_timeout_ms = cfg->store.busy_timeout;
-	sc->store.sync_full = cfg->store.sync_full;
-	sc->store.ttl = cfg->listing.ttl;
-	sc->store.min_hits = cfg->listing.min_hits;
-	sc->store.window = cfg->listing.window;
-	sc->store.allow_special = cfg->listing.allow_special;
+	store_config_from(&sc->store, cfg, sc->store_path);
 
 	sc->tls = cfg->trap.tls;
 	if (strcmp(cfg->trap.tls_cert, "auto") == 0) {
@@ -666,7 +652,7 @@ trap_log_close(const struct trap_close_note *n, struct smtp_session *sess)
 	log_info("%s event=close addr=%s reason=%s duration_ms=%lld "
 	    "commands=%u errors=%u transactions=%u hits=%u lost=%u tls=%s",
 	    n->id, n->addrtxt, n->why != NULL ? n->why : "?",
-	    (long long)(trap_now_ms() - n->start_ms), st.commands, st.errors,
+	    (long long)(clock_mono_ms() - n->start_ms), st.commands, st.errors,
 	    st.transactions, st.hits, st.lost, n->tls_on ? "yes" : "no");
 }
 
@@ -1126,7 +1112,7 @@ trap_accept(struct evconnlistener *l, evutil_socket_t fd,
 	c->addr = peer;
 	c->counted = !proxy;
 	c->proxy_wait = proxy;
-	c->start_ms = trap_now_ms();
+	c->start_ms = clock_mono_ms();
 	addr_format(&peer, c->addrtxt, sizeof(c->addrtxt));
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		memset(rnd, 0, sizeof(rnd));
@@ -1413,6 +1399,7 @@ trap_server_new(const struct trap_server_config *cfg, char *err,
 	/* Twice the sessions in buckets: chains stay short. */
 	for (srv->nips = 64; srv->nips < 2 * (size_t)srv->cfg.max_sessions;)
 		srv->nips *= 2;
+	// NOLINTNEXTLINE(bugprone-sizeof-expression): ips is an array of bucket pointers
 	if ((srv->ips = calloc(srv->nips, sizeof(*srv->ips))) == NULL ||
 	    RAND_bytes((unsigned char *)&srv->ipseed,
 	    sizeof(srv->ipseed)) != 1) {
@@ -1513,6 +1500,7 @@ trap_server_free(struct trap_server *srv)
 	if (srv == NULL)
 		return;
 	while ((c = LIST_FIRST(&srv->conns)) != NULL) {
+		// NOLINTNEXTLINE(clang-analyzer-unix.Malloc): trap_conn_free's LIST_REMOVE moves the head on
 		if (c->sess != NULL)
 			smtp_session_lost(c->sess);
 		c->why = c->why != NULL ? c->why : "shutdown";

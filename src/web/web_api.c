@@ -70,7 +70,7 @@ web_json_listing(struct json *w, const struct listing *l, int64_t now)
 	if (l->state == LISTING_LISTED && l->expires != STORE_NEVER)
 		json_int(w, l->expires - now);
 	else
-		json_null(w);
+		json_null_value(w);
 	json_key_int(w, "hits", l->hits);
 	json_key(w, "classes");
 	web_json_classes(w, l->classes);
@@ -100,12 +100,12 @@ web_json_lookup(struct json *w, const struct web_lookup *lk, int64_t now)
 	if (lk->listed)
 		web_json_listing(w, &lk->active, now);
 	else
-		json_null(w);
+		json_null_value(w);
 	json_key(w, "record");
 	if (lk->has_host)
 		web_json_listing(w, &lk->host, now);
 	else
-		json_null(w);
+		json_null_value(w);
 	json_key_bool(w, "excluded", lk->excluded);
 	json_key_str(w, "special", lk->special);
 	json_key(w, "classes_explained");
@@ -162,7 +162,7 @@ web_json_lookup(struct json *w, const struct web_lookup *lk, int64_t now)
 	if (lk->pending)
 		json_int(w, lk->req.id);
 	else
-		json_null(w);
+		json_null_value(w);
 	json_obj_end(w);
 	snprintf(path, sizeof(path), "/help/%s", lk->guide ? lk->guide->name :
 	    "");
@@ -317,7 +317,7 @@ web_api_listings(struct web_req *r)
 	    sizeof(next)) == 0)
 		json_str(&w, next);
 	else
-		json_null(&w);
+		json_null_value(&w);
 	json_obj_end(&w);
 	(void)json_finish(&w);
 }

@@ -207,6 +207,7 @@ web_guide_dir_auto(char *out, size_t size)
 				return 0;
 		}
 	}
+	// cppcheck-suppress knownConditionTrueFalse ; cppcheck's __FILE__ is not the compiler's
 	if (slen > tlen && strcmp(src + slen - tlen, tail) == 0 &&
 	    snprintf(out, size, "%.*sdocs/help", (int)(slen - tlen), src) <
 	    (int)size && web_guide_isdir(out))

@@ -34,6 +34,8 @@ struct web_server {
 	int64_t			 stats_at;
 	/* The self-test's probes (NULL when probe.web is off). */
 	struct web_selftest	*selftest;
+	/* The rbldnsd feed (NULL when [feed] asks for none). */
+	struct feed		*feed;
 };
 
 /*
@@ -57,6 +59,8 @@ struct web_req {
 	int			 status;
 	const char		*ctype;
 	int			 cacheable;	/* static: may be cached */
+	const char		*cache;		/* Cache-Control, if not NULL */
+	struct evbuffer		*raw;		/* the body instead of out */
 };
 
 /* Pages (web_pages.c). */
@@ -98,6 +102,11 @@ void	 web_api_error(struct web_req *, int status, const char *code,
 int	 web_delist_file(struct web_req *, const struct addr *,
 	    const char *contact, const char *reason, int64_t *id,
 	    int *approved, enum web_express_verdict *verdict);
+
+/* The rbldnsd feed download (web_download.c). */
+void	 web_download(struct web_req *);
+/* A remote sensor's upload, POST /api/v1/hits (web_hits.c). */
+void	 web_api_hits(struct web_req *);
 
 /* Discards what the handler wrote so far (to write an error instead). */
 void	 web_req_reset(struct web_req *);

@@ -90,6 +90,7 @@ web_ratelimit_take(struct web_ratelimit *rl, const struct addr *client,
 	}
 	if (slot == NULL) {
 		slot = oldest;
+		// NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): nslots >= 1 (web_ratelimit_new), so the loop set oldest
 		memcpy(slot->key, key.b, 16);
 		slot->used = 1;
 		slot->seen_ms = now_ms;

@@ -17,6 +17,7 @@
 #include <ares.h>
 #include <openssl/rand.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/special.h"
 #include "web/web_guide.h"
@@ -78,15 +79,6 @@ struct web_selftest_job {
 	struct web_selftest_target	 t;
 	struct probe_config		 pc;
 };
-
-static int64_t
-web_selftest_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A name of letters, digits, '-' and '.', with a dot; lowers it. */
 static int
@@ -166,9 +158,7 @@ const char *
 web_selftest_eligible(const struct addr *a, int port,
     unsigned int allow_special)
 {
-	const char *cls;
-
-	if ((cls = special_match(a, allow_special, NULL)) != NULL)
+	if (special_match(a, allow_special, NULL) != NULL)
 		return "That address is in a special-purpose range (private, "
 		    "loopback, documentation and the like); this service does "
 		    "not probe those.";
@@ -682,7 +672,7 @@ web_selftest_refuse(struct web_req *r, int status, const char *msg,
 
 	if (retry_ms > 0) {
 		snprintf(secs, sizeof(secs), "%lld",
-		    (long long)(retry_ms / 1000 + 1));
+		    (long long)retry_ms / 1000 + 1);
 		evhttp_add_header(evhttp_request_get_output_headers(r->req),
 		    "Retry-After", secs);
 	}
@@ -717,7 +707,7 @@ web_selftest_launch(struct web_selftest *st, struct web_selftest_job *job,
 {
 	pthread_attr_t attr;
 	pthread_t tid;
-	int64_t now_ms = web_selftest_now_ms(), wait;
+	int64_t now_ms = clock_mono_ms(), wait;
 	long seen;
 	size_t i;
 	int rc;
@@ -832,7 +822,7 @@ web_page_selftest_start(struct web_req *r)
 		}
 	}
 	if (!r->admin && (st->rl == NULL || !web_ratelimit_take(st->rl,
-	    &r->client, web_selftest_now_ms(), &retry))) {
+	    &r->client, clock_mono_ms(), &retry))) {
 		free(job);
 		r->srv->metrics.rate_limited++;
 		web_selftest_refuse(r, 429, "You have started as many tests as "

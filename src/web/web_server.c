@@ -18,8 +18,10 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "web/web_guide.h"
+#include "web/web_hits_parse.h"
 #include "web/web_html.h"
 #include "web/web_internal.h"
 
@@ -90,6 +92,11 @@ static const struct web_route {
 	    WEB_LIMIT_ADMIN, web_api_admin_decide },
 	{ "admin_evidence", WEB_GET, "/api/v1/admin/evidence/", 1, 0,
 	    WEB_LIMIT_ADMIN, web_api_admin_evidence },
+	{ "download", WEB_GET, "/download/", 0, 0, WEB_LIMIT_NONE,
+	    web_download },
+	/* Checks its own sensor token (web_hits.c). */
+	{ "api_hits", WEB_POST, "/api/v1/hits", 1, 0, WEB_LIMIT_NONE,
+	    web_api_hits },
 };
 #define WEB_NROUTES	(sizeof(web_routes) / sizeof(web_routes[0]))
 
@@ -97,15 +104,6 @@ static const struct web_route {
 #define WEB_CSP \
 	"default-src 'none'; style-src 'self'; img-src 'self'; " \
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-static int64_t
-web_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int64_t
 web_now_us(void)
@@ -282,13 +280,7 @@ web_server_config_init(struct web_server_config *wc, const struct config *cfg,
 		snprintf(err, errlen, "store.path too long");
 		return -1;
 	}
-	wc->store.path = wc->store_path;
-	wc->store.busy_timeout_ms = cfg->store.busy_timeout;
-	wc->store.sync_full = cfg->store.sync_full;
-	wc->store.ttl = cfg->listing.ttl;
-	wc->store.min_hits = cfg->listing.min_hits;
-	wc->store.window = cfg->listing.window;
-	wc->store.allow_special = cfg->listing.allow_special;
+	store_config_from(&wc->store, cfg, wc->store_path);
 	wc->listing_ttl = cfg->listing.ttl;
 	snprintf(wc->zone, sizeof(wc->zone), "%s", cfg->dns.zone);
 	if (cfg->trap.domains != NULL &&
@@ -297,6 +289,9 @@ web_server_config_init(struct web_server_config *wc, const struct config *cfg,
 		return -1;
 	}
 	web_server_config_selftest(&wc->selftest, cfg);
+	if (feed_config_init(&wc->feed, cfg, err, errlen) == -1 ||
+	    web_hits_config(wc, cfg, err, errlen) == -1)
+		return -1;
 	return web_server_config_web(wc, cfg, err, errlen);
 }
 
@@ -372,7 +367,7 @@ web_too_many(struct web_req *r, const struct web_route *rt, int64_t retry_ms)
 	char secs[24];
 
 	snprintf(secs, sizeof(secs), "%lld",
-	    (long long)(retry_ms / 1000 + 1));
+	    (long long)retry_ms / 1000 + 1);
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Retry-After", secs);
 	r->srv->metrics.rate_limited++;
@@ -420,20 +415,20 @@ web_check(struct web_req *r, const struct web_route *rt)
 		    "Bearer realm=\"backscatter\", error=\"invalid_token\"");
 		/* Guessing tokens costs lookups. */
 		(void)web_ratelimit_take(r->srv->rl_lookup, &r->client,
-		    web_now_ms(), NULL);
+		    clock_mono_ms(), NULL);
 		web_api_error(r, 401, "unauthorized", auth == NULL ?
 		    "This endpoint needs an admin bearer token." :
 		    "The bearer token is not valid.");
 		return -1;
 	}
 	if (!r->admin && rt->limit == WEB_LIMIT_LOOKUP &&
-	    !web_ratelimit_take(r->srv->rl_lookup, &r->client, web_now_ms(),
+	    !web_ratelimit_take(r->srv->rl_lookup, &r->client, clock_mono_ms(),
 	    &retry)) {
 		web_too_many(r, rt, retry);
 		return -1;
 	}
 	if (!r->admin && rt->limit == WEB_LIMIT_REQUEST &&
-	    !web_ratelimit_take(r->srv->rl_request, &r->client, web_now_ms(),
+	    !web_ratelimit_take(r->srv->rl_request, &r->client, clock_mono_ms(),
 	    &retry)) {
 		web_too_many(r, rt, retry);
 		return -1;
@@ -499,6 +494,7 @@ web_reason(int status)
 	case 201: return "Created";
 	case 202: return "Accepted";
 	case 303: return "See Other";
+	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -578,9 +574,11 @@ web_dispatch(struct evhttp_request *req, void *arg)
 	evhttp_add_header(out, "Referrer-Policy", "no-referrer");
 	evhttp_add_header(out, "X-Frame-Options", "DENY");
 	evhttp_add_header(out, "Content-Security-Policy", WEB_CSP);
-	evhttp_add_header(out, "Cache-Control", r->cacheable ?
-	    "public, max-age=3600" : "no-store");
-	if ((body = evbuffer_new()) != NULL && pos > 0)
+	evhttp_add_header(out, "Cache-Control", r->cache != NULL ? r->cache :
+	    r->cacheable ? "public, max-age=3600" : "no-store");
+	if (r->raw != NULL)
+		body = r->raw;		/* shared bytes: web_download.c */
+	else if ((body = evbuffer_new()) != NULL && pos > 0)
 		evbuffer_add(body, buf, (size_t)pos);
 	evhttp_send_reply(req, r->status, web_reason(r->status), body);
 	if (body != NULL)
@@ -601,7 +599,6 @@ web_server_new(const struct web_server_config *wc, char *err, size_t errlen)
 {
 	struct web_server *srv;
 	char host[ADDR_STRLEN + 2];
-	struct evhttp_bound_socket *bs;
 	uint16_t port;
 	int fl;
 
@@ -628,6 +625,9 @@ web_server_new(const struct web_server_config *wc, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory for rate limits");
 		goto fail;
 	}
+	if (feed_config_enabled(&wc->feed) && (srv->feed = feed_new(
+	    &srv->cfg->feed, err, errlen)) == NULL)
+		goto fail;
 	if (wc->selftest.enabled && (srv->selftest = web_selftest_new(
 	    &wc->selftest, &srv->cfg->store)) == NULL) {
 		snprintf(err, errlen, "out of memory for the self-test");
@@ -650,7 +650,8 @@ web_server_new(const struct web_server_config *wc, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot set up the event loop");
 		goto fail;
 	}
-	evhttp_set_max_body_size(srv->http, WEB_FORM_MAX);
+	/* Sensor uploads are the biggest bodies; forms check their own. */
+	evhttp_set_max_body_size(srv->http, WEB_HITS_BODY_MAX);
 	evhttp_set_max_headers_size(srv->http, WEB_HEADERS_MAX);
 	evhttp_set_timeout(srv->http, (int)wc->timeout);
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET |
@@ -677,8 +678,8 @@ web_server_new(const struct web_server_config *wc, char *err, size_t errlen)
 			    sizeof(host));
 			port = ntohs(s6->sin6_port);
 		}
-		if ((bs = evhttp_bind_socket_with_handle(srv->http, host,
-		    port)) == NULL) {
+		if (evhttp_bind_socket_with_handle(srv->http, host,
+		    port) == NULL) {
 			snprintf(err, errlen, "listen %s%s%s:%u: %s",
 			    sa->sa_family == AF_INET6 ? "[" : "", host,
 			    sa->sa_family == AF_INET6 ? "]" : "", port,
@@ -701,8 +702,13 @@ web_server_run(struct web_server *srv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	log_info("web serving store=%s", srv->cfg->store_path);
-	if (event_base_dispatch(srv->base) == -1)
+	if (feed_start(srv->feed) == -1)
+		log_warnx("web: cannot start the feed's thread");
+	if (event_base_dispatch(srv->base) == -1) {
+		feed_stop(srv->feed);
 		return -1;
+	}
+	feed_stop(srv->feed);
 	log_info("web stopped");
 	return 0;
 }
@@ -724,6 +730,7 @@ web_server_free(struct web_server *srv)
 	web_ratelimit_free(srv->rl_lookup);
 	web_ratelimit_free(srv->rl_request);
 	web_selftest_free(srv->selftest);
+	feed_free(srv->feed);
 	store_close(srv->store);
 	free(srv->stats_html);
 	free(srv->cfg);

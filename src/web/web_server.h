@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "core/config.h"
+#include "listio/feed.h"
 #include "store/store.h"
 #include "web/web_express.h"
 #include "web/web_lookup.h"
@@ -42,7 +43,16 @@ struct web_server_config {
 	char			 store_path[PATH_MAX];
 	struct store_config	 store;		/* .path is store_path */
 	struct web_selftest_config selftest;	/* [probe], for /selftest */
+	struct feed_config	 feed;		/* [feed]: file and download */
+	/* [web] sensor_tokens: who may POST /api/v1/hits, as what sensor. */
+	char			 sensor_tokens[WEB_TOKENS_MAX][WEB_TOKEN_MAX];
+	char			 sensor_names[WEB_TOKENS_MAX][CONFIG_SENSOR_LEN + 1];
+	size_t			 nsensors;
 };
+
+/* Fills the sensor_* fields from [web] sensor_tokens (web_hits.c). */
+int	 web_hits_config(struct web_server_config *wc,
+	    const struct config *cfg, char *err, size_t errlen);
 
 /*
  * Fills wc from the config's [web], [express], [store], [listing],

@@ -479,6 +479,7 @@ zone_intersects(struct zone_reader *r, const struct prefix *p)
 	ov = v->ov;
 	zone_mask(&first, &p->addr, plen);
 	last = first;
+	// cppcheck-suppress knownConditionTrueFalse ; plen may be 128, cppcheck 2.10 misreads the ternary min
 	if (plen < 128) {
 		struct prefix q = { .addr = first, .len = plen };
 

@@ -168,6 +168,7 @@ zone_shrink(void *p, size_t n, size_t size)
 		return NULL;
 	}
 	q = reallocarray(p, n, size);
+	// cppcheck-suppress memleak ; q is what we return
 	return q != NULL ? q : p;
 }
 

@@ -800,6 +800,11 @@ test_shipped(void **state)
 	assert_string_equal(cfg.express.blocked, def.express.blocked);
 	assert_int_equal(cfg.express.auto_approve, def.express.auto_approve);
 	assert_int_equal(cfg.log.level, def.log.level);
+	assert_string_equal(cfg.log.target, def.log.target);
+	assert_string_equal(cfg.log.facility, def.log.facility);
+	assert_string_equal(cfg.process.user, def.process.user);
+	assert_string_equal(cfg.process.group, def.process.group);
+	assert_string_equal(cfg.process.chroot, def.process.chroot);
 	assert_string_equal(cfg.trap.listen, def.trap.listen);
 	assert_string_equal(cfg.trap.domains, def.trap.domains);
 	assert_string_equal(cfg.trap.addresses, def.trap.addresses);

@@ -1,0 +1,232 @@
+/* test_log.c -- log destinations, reopening after logrotate, levels; the [log] and [process] keys. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/log.h"
+
+/* The whole of a small file, NUL-terminated, in buf. */
+static const char *
+slurp(const char *path, char *buf, size_t size)
+{
+	FILE *fp = fopen(path, "r");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (fp == NULL)
+		return buf;
+	n = fread(buf, 1, size - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+static void
+test_targets(void **state)
+{
+	static const struct {
+		const char	*target;
+		int		 ok;
+	} cases[] = {
+		{ "stderr", 1 }, { "syslog", 1 }, { "file:/var/log/bs.log", 1 },
+		{ "file:", 0 }, { "file:/", 0 }, { "file:relative.log", 0 },
+		{ "journal", 0 }, { "", 0 }, { "STDERR", 0 },
+		{ "file:~/bs.log", 0 },
+	};
+	char err[256];
+	int fac;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(log_target_check(cases[i].target, err,
+		    sizeof(err)), cases[i].ok ? 0 : -1);
+	assert_int_equal(log_facility_parse("daemon", &fac), 0);
+	assert_int_equal(log_facility_parse("local7", &fac), 0);
+	assert_int_equal(log_facility_parse("local8", &fac), -1);
+	assert_int_equal(log_facility_parse("kern", &fac), -1);
+	assert_int_equal(log_facility_parse(NULL, &fac), -1);
+}
+
+/*
+ * A file target: lines carry a time stamp and the name; the level
+ * filters; after the file is moved away, lines keep going to it until
+ * log_reopen() makes a new one, as logrotate expects.
+ */
+static void
+test_file_reopen(void **state)
+{
+	char dir[] = "/tmp/bs-test-log-XXXXXX", path[128], moved[128];
+	char target[160], err[256], buf[8192];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bs.log", dir);
+	snprintf(moved, sizeof(moved), "%s/bs.log.1", dir);
+	snprintf(target, sizeof(target), "file:%s", path);
+	log_init("test_log", LOG_LEVEL_INFO);
+	assert_int_equal(log_open(target, "daemon", (uid_t)-1, (gid_t)-1, err,
+	    sizeof(err)), 0);
+	assert_string_equal(log_target(), target);
+	log_info("first line n=%d", 1);
+	log_debug("hidden at info");
+	log_set_level(LOG_LEVEL_DEBUG);
+	assert_int_equal(log_get_level(), LOG_LEVEL_DEBUG);
+	log_debug("shown at debug");
+	slurp(path, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "Z test_log: first line n=1\n"));
+	assert_null(strstr(buf, "hidden"));
+	assert_non_null(strstr(buf, "test_log: shown at debug\n"));
+	assert_true(buf[0] >= '2' && buf[0] <= '9');	/* 20XX-...Z */
+
+	assert_int_equal(rename(path, moved), 0);
+	log_info("after the move");
+	assert_int_equal(log_reopen(err, sizeof(err)), 0);
+	log_info("after the reopen");
+	slurp(moved, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "after the move"));
+	assert_null(strstr(buf, "after the reopen"));
+	slurp(path, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "after the reopen"));
+	assert_null(strstr(buf, "after the move"));
+
+	/* A destination that cannot be opened keeps the old one. */
+	assert_int_equal(log_open("file:/nonexistent-dir/x.log", "daemon",
+	    (uid_t)-1, (gid_t)-1, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent-dir/x.log"));
+	assert_string_equal(log_target(), target);
+	log_info("still here");
+	slurp(path, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "still here"));
+
+	assert_int_equal(log_open("stderr", "daemon", (uid_t)-1, (gid_t)-1,
+	    err, sizeof(err)), 0);
+	assert_int_equal(log_reopen(err, sizeof(err)), 0);	/* no-op */
+	log_set_level(LOG_LEVEL_WARN);
+	unlink(path);
+	unlink(moved);
+	rmdir(dir);
+}
+
+static void
+test_level_names(void **state)
+{
+	int level;
+
+	(void)state;
+	for (int i = LOG_LEVEL_ERROR; i <= LOG_LEVEL_DEBUG; i++) {
+		assert_int_equal(log_level_parse(log_level_name(i), &level), 0);
+		assert_int_equal(level, i);
+	}
+	log_set_level(99);
+	assert_int_equal(log_get_level(), LOG_LEVEL_DEBUG);
+	log_set_level(-5);
+	assert_int_equal(log_get_level(), LOG_LEVEL_ERROR);
+	log_set_level(LOG_LEVEL_WARN);
+}
+
+static void
+test_config_keys(void **state)
+{
+	static const struct {
+		const char	*section, *key, *value;
+		int		 ok;
+	} cases[] = {
+		{ "log", "target", "syslog", 1 },
+		{ "log", "target", "file:/var/log/backscatter.log", 1 },
+		{ "log", "target", "file:log.txt", 0 },
+		{ "log", "target", "console", 0 },
+		{ "log", "facility", "mail", 1 },
+		{ "log", "facility", "auth", 0 },
+		{ "process", "user", "backscatter", 1 },
+		{ "process", "user", "_bs-1.x", 1 },
+		{ "process", "user", "bad user", 0 },
+		{ "process", "user", "-rf", 0 },
+		{ "process", "user", "x;id", 0 },
+		{ "process", "group", "nogroup", 1 },
+		{ "process", "chroot", "/var/lib/backscatter", 1 },
+		{ "process", "chroot", "var/jail", 0 },
+	};
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_string_equal(cfg.log.target, "stderr");
+	assert_string_equal(cfg.log.facility, "daemon");
+	assert_string_equal(cfg.process.user, "none");
+	assert_string_equal(cfg.process.group, "auto");
+	assert_string_equal(cfg.process.chroot, "none");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = config_set(&cfg, cases[i].section, cases[i].key,
+		    cases[i].value, err, sizeof(err));
+
+		if (rc != (cases[i].ok ? 0 : -1))
+			fail_msg("%s.%s = %s: rc %d (%s)", cases[i].section,
+			    cases[i].key, cases[i].value, rc, err);
+	}
+	config_free(&cfg);
+}
+
+static void
+note(const char *section, const char *key, void *arg)
+{
+	char *out = arg;
+
+	strcat(out, section);
+	strcat(out, ".");
+	strcat(out, key);
+	strcat(out, " ");
+}
+
+/* What a reload reports: exactly the keys whose values differ. */
+static void
+test_config_diff(void **state)
+{
+	struct config a, b;
+	char err[512], out[512] = "";
+
+	(void)state;
+	assert_int_equal(config_defaults(&a), 0);
+	assert_int_equal(config_defaults(&b), 0);
+	config_diff(&a, &b, note, out);
+	assert_string_equal(out, "");
+	assert_int_equal(config_set(&b, "dns", "ttl", "3600", err,
+	    sizeof(err)), 0);
+	assert_int_equal(config_set(&b, "log", "level", "debug", err,
+	    sizeof(err)), 0);
+	assert_int_equal(config_set(&b, "process", "user", "nobody", err,
+	    sizeof(err)), 0);
+	assert_int_equal(config_set(&b, "dns", "zone", "bl.example.org", err,
+	    sizeof(err)), 0);	/* the same value: no change */
+	config_diff(&a, &b, note, out);
+	assert_non_null(strstr(out, "dns.ttl "));
+	assert_non_null(strstr(out, "log.level "));
+	assert_non_null(strstr(out, "process.user "));
+	assert_null(strstr(out, "dns.zone"));
+	config_free(&a);
+	config_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_file_reopen),
+		cmocka_unit_test(test_level_names),
+		cmocka_unit_test(test_config_keys),
+		cmocka_unit_test(test_config_diff),
+	};
+
+	log_init("test_log", LOG_LEVEL_WARN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
