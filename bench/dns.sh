@@ -217,6 +217,9 @@ server_start() {
 	    "/proc/$SRV_PID/status")
 	log "$name: pid $SRV_PID answers after ${R[$name|startup_ms]} ms," \
 	    "RSS ${R[$name|rss_start]} kB"
+	# A server that says how long its own load took: to tell the load
+	# from the process around it when start-up varies between runs.
+	grep -E 'loaded|answering' "$SRV_LOG" 2>/dev/null | sed "s/^/dns.sh: $name: /" >&2
 }
 
 # Ends the server by its PID (timeout passes SIGTERM on) and waits.
