@@ -241,6 +241,16 @@ static const char *const store_state_names[LISTING_NSTATES] = {
 	"pending", "listed", "delisted", "expired",
 };
 
+/* The index of name in a table of names (any case), or -1. */
+static int
+store_name_index(const char *const *names, unsigned int n, const char *name)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (strcasecmp(name, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 const char *
 store_state_name(enum listing_state s)
 {
@@ -252,13 +262,12 @@ store_state_name(enum listing_state s)
 int
 store_state_parse(const char *name, enum listing_state *out)
 {
-	for (unsigned int i = 0; i < LISTING_NSTATES; i++) {
-		if (strcasecmp(name, store_state_names[i]) == 0) {
-			*out = (enum listing_state)i;
-			return 0;
-		}
-	}
-	return -1;
+	int i = store_name_index(store_state_names, LISTING_NSTATES, name);
+
+	if (i == -1)
+		return -1;
+	*out = (enum listing_state)i;
+	return 0;
 }
 
 int
@@ -1753,13 +1762,13 @@ store_delist_state_name(enum store_delist_state st)
 int
 store_delist_state_parse(const char *name, enum store_delist_state *out)
 {
-	for (unsigned int i = 0; i < STORE_DELIST_NSTATES; i++) {
-		if (strcasecmp(name, store_delist_state_names[i]) == 0) {
-			*out = (enum store_delist_state)i;
-			return 0;
-		}
-	}
-	return -1;
+	int i = store_name_index(store_delist_state_names,
+	    STORE_DELIST_NSTATES, name);
+
+	if (i == -1)
+		return -1;
+	*out = (enum store_delist_state)i;
+	return 0;
 }
 
 /* Fills r from a row of DELIST_COLUMNS starting at column 0. */
