@@ -4,8 +4,12 @@
 # with TC (a rate limiter's slip) and their sizes. Standard library only.
 #
 # Usage: flood.py PORT NAME COUNT SRC...
+# With FLOOD_WINDOW=N in the environment, at most N queries are
+# unanswered at a time: no answer is then lost in our own socket buffers,
+# so any missing answer is the server's doing.
 # Prints "sent N answered N tc N tc_bad N elapsed_ms N"; tc_bad counts TC
 # answers that carry records or are longer than their query.
+import os
 import socket
 import struct
 import sys
@@ -26,7 +30,12 @@ def main():
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind((src, 0))
         s.setblocking(False)
+        try:  # SO_RCVBUFFORCE (33): past rmem_max when run as root
+            s.setsockopt(socket.SOL_SOCKET, 33, 4 << 20)
+        except OSError:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         socks.append(s)
+    window = int(os.environ.get("FLOOD_WINDOW", "0"))
     sent = answered = tc = tc_bad = 0
     qlen = len(query(0, name))
     t0 = time.monotonic()
@@ -58,6 +67,12 @@ def main():
             pass
         if i % 64 == 63:
             drain()
+        # Bounded: waits at most 2 s for the window to open.
+        wait_until = time.monotonic() + 2
+        while window and sent - answered - tc >= window and \
+                time.monotonic() < wait_until:
+            drain()
+            time.sleep(0.001)
     elapsed = time.monotonic() - t0
     # Whatever is still on its way: up to 2 s of quiet.
     deadline = time.monotonic() + 2

@@ -157,10 +157,12 @@ stop
 contains "totals logged" "$(cat "$T/dns.log")" \
     "event=rrl limited=[1-9][0-9]* dropped=[1-9][0-9]* slipped=[1-9]"
 
-# Off: the same flood, every query answered, nothing limited.
+# Off: the same flood, every query answered, nothing limited. At most
+# 256 unanswered at a time, so that a loaded machine's socket buffers
+# cannot lose an answer that the server did send.
 : >"$T/dns.log"
 start 0
-out=$(python3 "$HERE/flood.py" "$PORT" 2.0.0.127.bl.test 3000 \
+out=$(FLOOD_WINDOW=256 python3 "$HERE/flood.py" "$PORT" 2.0.0.127.bl.test 3000 \
     127.0.5.1 127.0.5.2 127.0.5.3 127.0.5.4)
 echo "flood, rrl off: $out"
 expect "rrl off: all answered" "$(field answered "$out")" "$(field sent "$out")"
