@@ -2,7 +2,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/addr.h"
 #include "core/hitclass.h"
@@ -24,16 +23,18 @@ enum txt_var {
 	TXT_VAR_URL,
 };
 
+#define TXT_NAME(s, var)	{ s, sizeof(s) - 1, var }
 static const struct txt_name {
 	const char	*name;
+	size_t		 len;
 	enum txt_var	 var;
 } txt_names[] = {
-	{ "ip",		TXT_VAR_IP },
-	{ "since",	TXT_VAR_SINCE },
-	{ "last",	TXT_VAR_LAST },
-	{ "expires",	TXT_VAR_EXPIRES },
-	{ "class",	TXT_VAR_CLASS },
-	{ "url",	TXT_VAR_URL },
+	TXT_NAME("ip", TXT_VAR_IP),
+	TXT_NAME("since", TXT_VAR_SINCE),
+	TXT_NAME("last", TXT_VAR_LAST),
+	TXT_NAME("expires", TXT_VAR_EXPIRES),
+	TXT_NAME("class", TXT_VAR_CLASS),
+	TXT_NAME("url", TXT_VAR_URL),
 };
 #define TXT_NNAMES	(sizeof(txt_names) / sizeof(txt_names[0]))
 
@@ -71,29 +72,56 @@ txt_digits(char *p, unsigned int v, int width)
 }
 
 /*
+ * The proleptic Gregorian date of day number days (0 is 1970-01-01),
+ * by whole eras of 400 years (146,097 days), which repeat exactly;
+ * counted from 0000-03-01 so that a leap day ends its year.
+ */
+static void
+txt_civil(int64_t days, int64_t *year, unsigned int *month,
+    unsigned int *mday)
+{
+	int64_t z = days + 719468, era;
+	unsigned int doe, yoe, doy, mp;
+
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned int)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*mday = doy - (153 * mp + 2) / 5 + 1;
+	*month = mp < 10 ? mp + 3 : mp - 9;
+	*year = (int64_t)yoe + era * 400 + (*month <= 2);
+}
+
+/*
  * "YYYY-MM-DD" with withtime 0, "YYYY-MM-DD HH:MM UTC" with withtime 1.
- * Written digit by digit: the DNS server renders this for every TXT
- * answer, and snprintf costs several times the rest of the answer.
+ * Written digit by digit and computed without gmtime_r: the DNS server
+ * renders this for every TXT answer, snprintf costs several times the
+ * rest of the answer, and gmtime_r takes the time zone lock each call.
  */
 static int
 txt_date(int64_t t, int withtime, char *buf, size_t size)
 {
 	static const char fmt[] = "0000-00-00 00:00 UTC";
-	struct tm tm;
-	time_t tt = (time_t)t;
+	int64_t days = t / 86400, secs = t % 86400, year;
+	unsigned int month, mday;
 	size_t n = withtime ? sizeof(fmt) - 1 : 10;
 
-	if (gmtime_r(&tt, &tm) == NULL || tm.tm_year < -1900 ||
-	    tm.tm_year > 9999 - 1900 || n >= size)
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	txt_civil(days, &year, &month, &mday);
+	if (year < 0 || year > 9999 || n >= size)
 		return -1;
 	memcpy(buf, fmt, n);
 	buf[n] = '\0';
-	txt_digits(buf, (unsigned int)(tm.tm_year + 1900), 4);
-	txt_digits(buf + 5, (unsigned int)tm.tm_mon + 1, 2);
-	txt_digits(buf + 8, (unsigned int)tm.tm_mday, 2);
+	txt_digits(buf, (unsigned int)year, 4);
+	txt_digits(buf + 5, month, 2);
+	txt_digits(buf + 8, mday, 2);
 	if (withtime) {
-		txt_digits(buf + 11, (unsigned int)tm.tm_hour, 2);
-		txt_digits(buf + 14, (unsigned int)tm.tm_min, 2);
+		txt_digits(buf + 11, (unsigned int)(secs / 3600), 2);
+		txt_digits(buf + 14, (unsigned int)(secs % 3600 / 60), 2);
 	}
 	return 0;
 }
@@ -166,7 +194,7 @@ txt_walk(const char *tmpl, const struct txt_vars *v, struct txt_out *o,
 		}
 		len = (size_t)(end - (p + 1));
 		for (i = 0; i < TXT_NNAMES; i++)
-			if (strlen(txt_names[i].name) == len &&
+			if (txt_names[i].len == len &&
 			    memcmp(txt_names[i].name, p + 1, len) == 0)
 				break;
 		if (i == TXT_NNAMES) {

@@ -45,7 +45,8 @@ static const struct addr dns_testpoint_unlisted_addr = { .b = {
 /* Everything dns_query_parse learns about a message. */
 struct dns_query {
 	struct dns_header	 hdr;
-	struct dns_name		 qname;
+	const struct dns_name	*qname;		/* own_qname or a peek's */
+	struct dns_name		 own_qname;
 	uint16_t		 qtype, qclass;
 	size_t			 nrecords;	/* AN + NS + AR but OPT */
 	int			 edns;		/* one valid OPT */
@@ -95,7 +96,8 @@ enum dns_node {
  * 0 ok, -1 malformed (FORMERR).
  */
 static int
-dns_query_parse(struct dns_rd *r, struct dns_query *q)
+dns_query_parse(struct dns_rd *r, struct dns_query *q,
+    const struct dns_peek *pk)
 {
 	struct dns_name scratch;
 	struct dns_rd o;
@@ -106,10 +108,17 @@ dns_query_parse(struct dns_rd *r, struct dns_query *q)
 	q->nrecords = 0;
 	q->edns = 0;
 	q->qtype = q->qclass = 0;
-	q->qname.len = q->qname.nlabels = 0;
+	q->own_qname.len = q->own_qname.nlabels = 0;
+	q->qname = &q->own_qname;
 	for (i = 0; i < q->hdr.qdcount; i++) {
-		if (dns_name_read(r, i == 0 ? &q->qname : &scratch) == -1 ||
-		    dns_rd_u16(r, &type) == -1 || dns_rd_u16(r, &klass) == -1)
+		if (i == 0 && pk != NULL && pk->named) {
+			/* The same bytes, already read: skip past them. */
+			q->qname = &pk->qname;
+			r->off = pk->qend;
+		} else if (dns_name_read(r, i == 0 ? &q->own_qname :
+		    &scratch) == -1)
+			return -1;
+		if (dns_rd_u16(r, &type) == -1 || dns_rd_u16(r, &klass) == -1)
 			return -1;
 		if (i == 0) {
 			q->qtype = type;
@@ -178,7 +187,7 @@ dns_reply_begin(struct dns_reply *rp, int with_question)
 	dns_wr_bytes(&rp->w, zero, sizeof(zero));
 	rp->qdcount = rp->ancount = rp->nscount = rp->arcount = 0;
 	if (with_question) {
-		dns_wr_question(&rp->w, &rp->q->qname, rp->q->qtype,
+		dns_wr_question(&rp->w, rp->q->qname, rp->q->qtype,
 		    rp->q->qclass);
 		if (!rp->w.err)
 			rp->qdcount = 1;
@@ -374,7 +383,7 @@ dns_reply_apex(struct dns_reply *rp)
 static size_t
 dns_reply_nshost(struct dns_reply *rp, const struct dns_ns *ns)
 {
-	const struct dns_name *qn = &rp->q->qname;
+	const struct dns_name *qn = rp->q->qname;
 	uint16_t qtype = rp->q->qtype;
 
 	if ((qtype == DNS_TYPE_A || qtype == DNS_TYPE_ANY) && ns->has_v4) {
@@ -442,7 +451,7 @@ dns_reply_listed(struct dns_reply *rp, const struct zone_listing *l,
     const char *fixed_txt)
 {
 	static const uint8_t refused[4] = { 127, 255, 255, 254 };
-	const struct dns_name *qn = &rp->q->qname;
+	const struct dns_name *qn = rp->q->qname;
 	char txt[TXT_MAX + 1];
 	const char *s;
 
@@ -506,7 +515,7 @@ static enum dns_node
 dns_reply_classify(struct dns_reply *rp, size_t k, struct zone_listing *l,
     size_t *nsidx)
 {
-	const struct dns_name *qn = &rp->q->qname;
+	const struct dns_name *qn = rp->q->qname;
 	struct prefix p;
 	struct addr a;
 	unsigned int oct[DNS_V4_LABELS];
@@ -551,14 +560,15 @@ dns_reply_classify(struct dns_reply *rp, size_t k, struct zone_listing *l,
 		}
 		if (rp->refused)
 			return DNS_NODE_REFUSED;
-		if (addr_cmp(&a, &dns_testpoint_listed_addr) == 0)
+		/* memcmp of a constant size for equality: inlined. */
+		if (memcmp(&a, &dns_testpoint_listed_addr, sizeof(a)) == 0)
 			return DNS_NODE_TESTPOINT;
 		/*
 		 * Expiry is the source's rule (now < expires); we check it
 		 * again, since a stale "listed" is the one answer a
 		 * blocklist must never give.
 		 */
-		if (addr_cmp(&a, &dns_testpoint_unlisted_addr) != 0 &&
+		if (memcmp(&a, &dns_testpoint_unlisted_addr, sizeof(a)) != 0 &&
 		    rp->src->lookup(rp->src->arg, &a, rp->now, l) == 1 &&
 		    rp->now < l->expires)
 			return DNS_NODE_LISTED;
@@ -644,6 +654,15 @@ dns_answer(const struct dns_zone *zone, const struct dns_source *src,
     uint64_t serial, int64_t now, const uint8_t *query, size_t qlen,
     uint8_t *out, size_t outmax, int flags)
 {
+	return dns_answer_peeked(zone, src, serial, now, query, qlen, out,
+	    outmax, flags, NULL);
+}
+
+size_t
+dns_answer_peeked(const struct dns_zone *zone, const struct dns_source *src,
+    uint64_t serial, int64_t now, const uint8_t *query, size_t qlen,
+    uint8_t *out, size_t outmax, int flags, const struct dns_peek *pk)
+{
 	struct dns_reply rp;
 	struct dns_query q;
 	struct dns_rd r;
@@ -656,7 +675,7 @@ dns_answer(const struct dns_zone *zone, const struct dns_source *src,
 	(void)dns_header_read(&r, &q.hdr);
 	if (q.hdr.flags & DNS_FLAG_QR)
 		return 0;
-	parsed = dns_query_parse(&r, &q) == 0;
+	parsed = dns_query_parse(&r, &q, pk) == 0;
 
 	/* Field by field: the apex name inside is big and filled later. */
 	rp.zone = zone;
@@ -735,7 +754,7 @@ dns_answer(const struct dns_zone *zone, const struct dns_source *src,
 	if (!zone->apex_ok)
 		return dns_reply_rcode(&rp, DNS_RCODE_SERVFAIL, 1);
 	rp.apex = &zone->apex_wire;
-	if ((k = dns_name_below(&q.qname, rp.apex)) < 0)
+	if ((k = dns_name_below(q.qname, rp.apex)) < 0)
 		return dns_reply_rcode(&rp, DNS_RCODE_REFUSED, 1);
 	if (q.qtype == DNS_TYPE_AXFR || q.qtype == DNS_TYPE_IXFR) {
 		if (k != 0)
@@ -760,47 +779,64 @@ dns_answer(const struct dns_zone *zone, const struct dns_source *src,
 }
 
 int
-dns_query_addr(const struct dns_zone *zone, const uint8_t *query,
-    size_t qlen, struct addr *out)
+dns_query_peek(const struct dns_zone *zone, const uint8_t *query,
+    size_t qlen, struct dns_peek *pk)
 {
+	const struct dns_name *qn = &pk->qname;
 	struct dns_header hdr;
-	struct dns_name qn;
 	struct dns_rd r;
 	unsigned int oct;
 	uint8_t v4[DNS_V4_LABELS];
 	size_t i, len;
 	int k, d;
 
-	if (!zone->apex_ok || qlen < DNS_HEADER_LEN)
+	pk->named = pk->has_addr = 0;
+	if (qlen < DNS_HEADER_LEN)
 		return 0;
 	dns_rd_init(&r, query, qlen);
 	(void)dns_header_read(&r, &hdr);
-	if (hdr.qdcount == 0 || dns_name_read(&r, &qn) == -1)
+	if (hdr.qdcount == 0 || dns_name_read(&r, &pk->qname) == -1)
 		return 0;
-	k = dns_name_below(&qn, &zone->apex_wire);
+	pk->named = 1;
+	pk->qend = r.off;
+	if (!zone->apex_ok)
+		return 0;
+	k = dns_name_below(qn, &zone->apex_wire);
 	if (k == DNS_V4_LABELS) {
 		for (i = 0; i < DNS_V4_LABELS; i++) {
-			len = qn.lower[qn.label[i]];
-			if (addr_parse_dec((const char *)qn.lower +
-			    qn.label[i] + 1, len, 3, 255, &oct) == -1)
+			len = qn->lower[qn->label[i]];
+			if (addr_parse_dec((const char *)qn->lower +
+			    qn->label[i] + 1, len, 3, 255, &oct) == -1)
 				return 0;
 			v4[DNS_V4_LABELS - 1 - i] = (uint8_t)oct;
 		}
-		addr_from_v4(out, v4);
-		return 1;
+		addr_from_v4(&pk->addr, v4);
+		return pk->has_addr = 1;
 	}
 	if (k == DNS_V6_LABELS) {
-		memset(out, 0, sizeof(*out));
+		memset(&pk->addr, 0, sizeof(pk->addr));
 		for (i = 0; i < DNS_V6_LABELS; i++) {
-			if (qn.lower[qn.label[i]] != 1 ||
-			    (d = dns_hexval(qn.lower[qn.label[i] + 1])) == -1)
+			if (qn->lower[qn->label[i]] != 1 ||
+			    (d = dns_hexval(qn->lower[qn->label[i] + 1])) == -1)
 				return 0;
-			out->b[(DNS_V6_LABELS - 1 - i) / 2] |= (uint8_t)
+			pk->addr.b[(DNS_V6_LABELS - 1 - i) / 2] |= (uint8_t)
 			    ((DNS_V6_LABELS - 1 - i) % 2 == 0 ? d << 4 : d);
 		}
-		return 1;
+		return pk->has_addr = 1;
 	}
 	return 0;
+}
+
+int
+dns_query_addr(const struct dns_zone *zone, const uint8_t *query,
+    size_t qlen, struct addr *out)
+{
+	struct dns_peek pk;
+
+	if (dns_query_peek(zone, query, qlen, &pk) == 0)
+		return 0;
+	*out = pk.addr;
+	return 1;
 }
 
 /* RFC 1123 2.1 host names: letters, digits, inner hyphens. */

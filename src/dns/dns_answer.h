@@ -110,10 +110,35 @@ size_t	 dns_answer(const struct dns_zone *, const struct dns_source *,
 	    uint8_t *out, size_t outmax, int flags);
 
 /*
- * The address a query asks about, when its first question is a full
- * address name under the zone (4 decimal or 32 hex labels): 1 and *out,
- * else 0. A cheap look ahead, for prefetching; dns_answer decides.
+ * A query's first question name, read ahead of answering. The UDP worker
+ * reads a whole batch's names first, to start the zone's cache misses
+ * for their addresses together, then answers each with the name already
+ * read: reading it twice was a sixth of our time per query.
  */
+struct dns_peek {
+	struct dns_name	 qname;
+	size_t		 qend;		/* offset just past the name */
+	int		 named;		/* qname read without error */
+	int		 has_addr;	/* a full address name under the zone */
+	struct addr	 addr;
+};
+
+/*
+ * Reads the first question name of query into *pk, and the address it
+ * asks about when it is a full address name under the zone (4 decimal or
+ * 32 hex labels). Returns pk->has_addr. Decides nothing: what is not
+ * read here is read (and judged) by the answer.
+ */
+int	 dns_query_peek(const struct dns_zone *, const uint8_t *query,
+	    size_t qlen, struct dns_peek *pk);
+
+/* dns_answer, with the name pk read from the same query (pk may be NULL). */
+size_t	 dns_answer_peeked(const struct dns_zone *,
+	    const struct dns_source *, uint64_t serial, int64_t now,
+	    const uint8_t *query, size_t qlen, uint8_t *out, size_t outmax,
+	    int flags, const struct dns_peek *pk);
+
+/* dns_query_peek's address alone: 1 and *out, else 0. */
 int	 dns_query_addr(const struct dns_zone *, const uint8_t *query,
 	    size_t qlen, struct addr *out);
 

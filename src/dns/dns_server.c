@@ -232,8 +232,7 @@ struct dns_udp_batch {
 	struct sockaddr_storage	 peer[DNS_BATCH];
 	uint8_t			 inbuf[DNS_BATCH][DNS_EDNS_UDP_MAX + 512];
 	uint8_t			 outbuf[DNS_BATCH][DNS_EDNS_UDP_MAX];
-	struct addr		 addr[DNS_BATCH];	/* for prefetching */
-	uint8_t			 has_addr[DNS_BATCH];
+	struct dns_peek		 peek[DNS_BATCH];	/* names read ahead */
 };
 
 /* The receive side never changes but for the lengths the kernel writes. */
@@ -279,15 +278,13 @@ dns_udp_batch_serve(struct dns_server *srv, struct zone_reader *zr,
 	 * batch first and start its misses together (zone.h): 12% less
 	 * user time at 150,000 queries a second.
 	 */
-	for (i = 0; i < (size_t)got; i++) {
-		b->has_addr[i] = dns_query_addr(&cfg->zone, b->inbuf[i],
-		    b->in[i].msg_len, &b->addr[i]);
-		if (b->has_addr[i])
-			zone_prefetch(zr, &b->addr[i], 0);
-	}
 	for (i = 0; i < (size_t)got; i++)
-		if (b->has_addr[i])
-			zone_prefetch(zr, &b->addr[i], 1);
+		if (dns_query_peek(&cfg->zone, b->inbuf[i], b->in[i].msg_len,
+		    &b->peek[i]))
+			zone_prefetch(zr, &b->peek[i].addr, 0);
+	for (i = 0; i < (size_t)got; i++)
+		if (b->peek[i].has_addr)
+			zone_prefetch(zr, &b->peek[i].addr, 1);
 	now = dns_wall();
 	if (srv->rrl != NULL)
 		now_ms = clock_mono_ms();
@@ -308,10 +305,10 @@ dns_udp_batch_serve(struct dns_server *srv, struct zone_reader *zr,
 			if (verdict == DNS_RRL_DROP)
 				continue;
 		}
-		rlen = dns_answer(&cfg->zone, src, serial, now, b->inbuf[i],
-		    b->in[i].msg_len, b->outbuf[nout],
+		rlen = dns_answer_peeked(&cfg->zone, src, serial, now,
+		    b->inbuf[i], b->in[i].msg_len, b->outbuf[nout],
 		    sizeof(b->outbuf[nout]),
-		    dns_client_flags(cfg, &b->peer[i]));
+		    dns_client_flags(cfg, &b->peer[i]), &b->peek[i]);
 		if (verdict == DNS_RRL_SLIP) {
 			rlen = dns_rrl_truncate(b->outbuf[nout], rlen);
 			verdict = DNS_RRL_PASS;

@@ -161,11 +161,17 @@ dns_name_read(struct dns_rd *r, struct dns_name *n)
 			}
 			if (c != 0)
 				n->label[n->nlabels++] = (uint8_t)n->len;
-			memcpy(n->wire + n->len, r->buf + pos, 1 + (size_t)c);
-			n->lower[n->len] = c;
-			for (size_t i = 1; i <= c; i++)
-				n->lower[n->len + i] =
-				    dns_lower(r->buf[pos + i]);
+			/*
+			 * Both forms in one pass, the length octet included:
+			 * at most 63, it is no letter and lowers to itself.
+			 * A memcpy call per label cost more than the copy.
+			 */
+			for (size_t i = 0; i <= c; i++) {
+				uint8_t o = r->buf[pos + i];
+
+				n->wire[n->len + i] = o;
+				n->lower[n->len + i] = dns_lower(o);
+			}
 			n->len += 1 + (size_t)c;
 			pos += 1 + (size_t)c;
 			if (c == 0) {

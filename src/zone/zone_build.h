@@ -84,6 +84,8 @@ struct zone_base {
 	uint16_t		*v4lo;
 	struct zone_v4info	*v4info;
 	uint8_t			*v4cls;
+	void			*v4map;	/* the four above, one mapping */
+	size_t			 v4maplen;
 	struct zone_entry	*wide[ZONE_NLENS];
 	size_t			 nwide[ZONE_NLENS];
 	size_t			 w4beg[ZONE_NLENS];

@@ -5,7 +5,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/addr.h"
 #include "core/hitclass.h"
@@ -197,6 +199,44 @@ test_truncation(void **state)
 	    "last {last}; see {url}", &test_vars, buf, sizeof(buf)), -1);
 }
 
+/*
+ * Dates are computed by day arithmetic, not gmtime_r: both must agree on
+ * every day, leap days and century years included, before 1970 too.
+ */
+static void
+test_dates_match_gmtime(void **state)
+{
+	char got[64], want[64];
+	struct tm tm;
+	time_t tt;
+	int64_t t;
+
+	(void)state;
+	vars_init("192.0.2.1");
+	/* 1601-01-01 to 2400-12-31, a day and 7 hours 3 minutes a step. */
+	for (t = -11644473600LL; t < 13601174400LL; t += 86400 + 25380) {
+		tt = (time_t)t;
+		assert_non_null(gmtime_r(&tt, &tm));
+		assert_true(strftime(want, sizeof(want), "%Y-%m-%d %H:%M UTC",
+		    &tm) > 0);
+		test_vars.last_seen = t;
+		assert_int_equal(txt_render("{last}", &test_vars, got,
+		    sizeof(got)), 0);
+		assert_string_equal(got, want);
+	}
+	/* Years past 9999 and before 0 cannot be shown in four digits. */
+	test_vars.last_seen = 253402300800LL;	/* 10000-01-01 */
+	assert_int_equal(txt_render("{last}", &test_vars, got, sizeof(got)),
+	    -1);
+	test_vars.last_seen = -62167219201LL;	/* -0001-12-31 23:59:59 */
+	assert_int_equal(txt_render("{last}", &test_vars, got, sizeof(got)),
+	    -1);
+	test_vars.last_seen = -62167219200LL;	/* 0000-01-01 */
+	assert_int_equal(txt_render("{last}", &test_vars, got, sizeof(got)),
+	    0);
+	assert_string_equal(got, "0000-01-01 00:00 UTC");
+}
+
 int
 main(void)
 {
@@ -205,6 +245,7 @@ main(void)
 		cmocka_unit_test(test_render_values),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_dates_match_gmtime),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
