@@ -4,7 +4,7 @@
 #
 # Usage: bench/dns.sh
 # Prints a markdown table on stdout, progress on stderr; takes about
-# three minutes (plus 15 s the first time, for bench/dns_data.sh). Needs the
+# four minutes (plus 15 s the first time, for bench/dns_data.sh). Needs the
 # Debian packages rbldnsd and dnsperf, gcc, python3; run as root so
 # rbldnsd can drop to "nobody" as it would in production.
 #
@@ -18,7 +18,7 @@
 #
 # Layout of a machine with two CPUs: the server on CPU 0, the load
 # generator on CPU 1, so neither steals the other's time. The steps are
-# functions that take the server's name and start command (bench_server),
+# functions that take the server's name and start command (server_up),
 # so another server runs the same measurements with one more call at the
 # end of this file; its column appears in the table.
 #
@@ -248,29 +248,37 @@ pid_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
-# RUNS closed-loop runs at full speed; the median run by QPS stands
-# for the server, all QPS figures are kept. Other processes on the
-# machine take CPU from both sides: what they used during the runs,
-# all CPU time less the server's and dnsload's, goes in the table.
-step_load() {
-	local name=$1 r f all='' med k hz c0 s0 other=0
+# Closed-loop runs at full speed, RUNS per server, taken in rounds: one
+# run of every server, then the next round, so that a slow minute of
+# the machine falls on all of them alike rather than on one server's
+# three runs. The median run by QPS stands for the server; all QPS
+# figures are kept. Other processes on the machine take CPU from both
+# sides: what they used during the runs, all CPU time less the server's
+# and dnsload's, goes in the table.
+step_load_run() {
+	local name=$1 r=$2 f c0 s0 hz
 
 	hz=$(getconf CLK_TCK)
-	for r in $(seq 1 "$RUNS"); do
-		f=$WORK/$name.load$r
-		c0=$(cpu_ticks)
-		s0=$(pid_ticks "$SRV_PID")
-		dnsload "$f" -f "$QUERIES" -d "$SECS" -w "$WINDOW" \
-		    -s "$SOCKETS" -b "$BATCH" -t "$TIMEOUT" ||
-		    die "$name: dnsload failed: $(tail -n 3 "$f")"
-		other=$(awk -v o="$other" -v c="$(($(cpu_ticks) - c0))" \
-		    -v s="$(($(pid_ticks "$SRV_PID") - s0))" -v hz="$hz" \
-		    -v u="$(val cpu_user_s "$f")" -v y="$(val cpu_sys_s "$f")" \
-		    'BEGIN { print o + (c - s) / hz - u - y }')
-		log "$name: $(tail -n 1 "$f")"
-		all="$all $(val qps "$f") $r"
-	done
-	R[$name|other_cpu]=$(awk -v o="$other" -v t="$((RUNS * SECS))" \
+	f=$WORK/$name.load$r
+	c0=$(cpu_ticks)
+	s0=$(pid_ticks "$SRV_PID")
+	dnsload "$f" -f "$QUERIES" -d "$SECS" -w "$WINDOW" \
+	    -s "$SOCKETS" -b "$BATCH" -t "$TIMEOUT" ||
+	    die "$name: dnsload failed: $(tail -n 3 "$f")"
+	R[$name|other_s]=$(awk -v o="${R[$name|other_s]:-0}" \
+	    -v c="$(($(cpu_ticks) - c0))" \
+	    -v s="$(($(pid_ticks "$SRV_PID") - s0))" -v hz="$hz" \
+	    -v u="$(val cpu_user_s "$f")" -v y="$(val cpu_sys_s "$f")" \
+	    'BEGIN { print o + (c - s) / hz - u - y }')
+	log "$name: round $r: $(tail -n 1 "$f")"
+	R[$name|runs]="${R[$name|runs]:-} $(val qps "$f") $r"
+}
+step_load_done() {
+	local name=$1 all med k f
+
+	all=${R[$name|runs]}
+	R[$name|other_cpu]=$(awk -v o="${R[$name|other_s]}" \
+	    -v t="$((RUNS * SECS))" \
 	    'BEGIN { v = o / t; printf "%.2f", v < 0 ? 0 : v }')
 	# shellcheck disable=SC2086
 	med=$(printf '%s %s\n' $all | sort -n |
@@ -364,27 +372,41 @@ step_reload() {
 	    sep, $5; sep = " " }' "$f")
 }
 
-# bench_server NAME EXPECT STEPS CHANGE RELOADS CMDFN [ARG...]: the
-# whole suite for one server. STEPS is a list of load, dnsperf, reload.
-# CMDFN is a function that sets the array SRV_CMD to the server's start
-# command once $PORT is chosen; CHANGE and RELOADS are for step_reload.
+# server_up NAME EXPECT STEPS CHANGE RELOADS CMDFN [ARG...]: starts a
+# server and measures its start-up; it then stays up for the rounds.
+# STEPS is a list of load, dnsperf, reload. CMDFN is a function that
+# sets the array SRV_CMD to the server's start command once $PORT is
+# chosen; CHANGE and RELOADS are for step_reload.
 SERVERS=()
 SRV_CMD=()
-bench_server() {
-	local name=$1 expect=$2 steps=$3 change=$4 reloads=$5 cmdfn=$6
+declare -A S_PORT S_PID S_TPID S_LOG S_STEPS S_CHANGE S_RELOADS
+server_up() {
+	local name=$1 expect=$2 cmdfn=$6
 
+	S_STEPS[$name]=$3
+	S_CHANGE[$name]=$4
+	S_RELOADS[$name]=$5
 	shift 6
 	SERVERS+=("$name")
 	PORT=$(free_port) || die "no free UDP port"
 	"$cmdfn" "$@"
 	log "$name: starting on 127.0.0.1/$PORT: ${SRV_CMD[*]}"
 	server_start "$name" "$expect" "${SRV_CMD[@]}"
-	case " $steps " in *" load "*) step_load "$name" ;; esac
-	case " $steps " in *" dnsperf "*) step_dnsperf "$name" ;; esac
-	case " $steps " in *" reload "*)
-		step_reload "$name" "$change" "$reloads" ;;
-	esac
-	server_stop "$name"
+	S_PORT[$name]=$PORT
+	S_PID[$name]=$SRV_PID
+	S_TPID[$name]=$SRV_TPID
+	S_LOG[$name]=$SRV_LOG
+}
+# The server the steps talk to (they read PORT, SRV_PID, SRV_LOG).
+use_server() {
+	PORT=${S_PORT[$1]}
+	SRV_PID=${S_PID[$1]}
+	SRV_TPID=${S_TPID[$1]}
+	SRV_LOG=${S_LOG[$1]}
+}
+has_step() {
+	case " ${S_STEPS[$1]} " in *" $2 "*) return 0 ;; esac
+	return 1
 }
 
 # ---- the servers -------------------------------------------------
@@ -587,15 +609,43 @@ awk 'NR > 3 { split($1, o, "."); printf "%s.%s.%s.%s.bl.test A\n",
     o[4], o[3], o[2], o[1]; exit }' "$DATA" >"$WORK/probe.q"
 rbldnsd_data
 
-bench_server udp_reply_loop nxdomain "load dnsperf" none none \
-    reply_loop_cmd
-bench_server rbldnsd noerror "load dnsperf reload" rbldnsd_change \
-    rbldnsd_reloads rbldnsd_cmd
-# -f: rbldnsd forks a child that answers while the parent reloads.
-bench_server "rbldnsd -f" noerror "reload" rbldnsd_change \
-    rbldnsd_reloads rbldnsd_cmd -f
 backscatter_data
-bench_server "backscatter dns" noerror "load dnsperf reload" \
+
+# Start-up one server at a time; all stay up (an idle server costs the
+# one under load nothing) so that the throughput runs can take turns.
+server_up udp_reply_loop nxdomain "load dnsperf" none none reply_loop_cmd
+server_up rbldnsd noerror "load dnsperf reload" rbldnsd_change \
+    rbldnsd_reloads rbldnsd_cmd
+server_up "backscatter dns" noerror "load dnsperf reload" \
     backscatter_change backscatter_reloads backscatter_cmd
+for r in $(seq 1 "$RUNS"); do
+	for s in "${SERVERS[@]}"; do
+		has_step "$s" load || continue
+		use_server "$s"
+		step_load_run "$s" "$r"
+	done
+done
+for s in "${SERVERS[@]}"; do
+	has_step "$s" load && step_load_done "$s"
+	if has_step "$s" dnsperf; then
+		use_server "$s"
+		step_dnsperf "$s"
+	fi
+done
+# The reload tests one server at a time, each stopped after its own.
+for s in "${SERVERS[@]}"; do
+	use_server "$s"
+	has_step "$s" reload &&
+	    step_reload "$s" "${S_CHANGE[$s]}" "${S_RELOADS[$s]}"
+	server_stop "$s"
+done
+# -f: rbldnsd forks a child that answers while the parent reloads. It
+# reads the same files as rbldnsd above, so it starts after that one
+# has stopped.
+server_up "rbldnsd -f" noerror "reload" rbldnsd_change rbldnsd_reloads \
+    rbldnsd_cmd -f
+use_server "rbldnsd -f"
+step_reload "rbldnsd -f" rbldnsd_change rbldnsd_reloads
+server_stop "rbldnsd -f"
 
 table

@@ -62,6 +62,7 @@ struct dns_reply {
 	uint32_t		 serial;
 	int64_t			 now;
 	const struct dns_query	*q;
+	const struct dns_peek	*pk;		/* NULL: nothing read ahead */
 	const struct dns_name	*apex;
 	struct dns_wr		 w;
 	size_t			 limit;		/* response size cap */
@@ -526,7 +527,21 @@ dns_reply_classify(struct dns_reply *rp, size_t k, struct zone_listing *l,
 
 	v4 = k <= DNS_V4_LABELS;
 	v6 = k <= DNS_V6_LABELS;
-	for (i = 0; i < k && (v4 || v6); i++) {
+	/*
+	 * The read-ahead parsed the octets of a full IPv4 name already;
+	 * only the other reading (four one-nibble labels) is left to try.
+	 */
+	i = 0;
+	if (k == DNS_V4_LABELS && rp->pk != NULL && rp->pk->has_addr) {
+		/* Label 0 is the last octet: d in d.c.b.a. */
+		for (; i < DNS_V4_LABELS; i++) {
+			oct[i] = rp->pk->addr.b[15 - i];
+			s = qn->lower + qn->label[i];
+			if (s[0] != 1 || (nib[i] = dns_hexval(s[1])) == -1)
+				v6 = 0;
+		}
+	}
+	for (; i < k && (v4 || v6); i++) {
 		len = qn->lower[qn->label[i]];
 		s = qn->lower + qn->label[i] + 1;
 		if (v6) {
@@ -683,6 +698,7 @@ dns_answer_peeked(const struct dns_zone *zone, const struct dns_source *src,
 	rp.serial = (uint32_t)serial;
 	rp.now = now;
 	rp.q = &q;
+	rp.pk = pk != NULL && pk->named ? pk : NULL;
 	rp.w.buf = out;
 	rp.ext_rcode = 0;
 	/*

@@ -282,9 +282,10 @@ dns_udp_batch_serve(struct dns_server *srv, struct zone_reader *zr,
 		if (dns_query_peek(&cfg->zone, b->inbuf[i], b->in[i].msg_len,
 		    &b->peek[i]))
 			zone_prefetch(zr, &b->peek[i].addr, 0);
-	for (i = 0; i < (size_t)got; i++)
-		if (b->peek[i].has_addr)
-			zone_prefetch(zr, &b->peek[i].addr, 1);
+	for (int stage = 1; stage <= 2; stage++)
+		for (i = 0; i < (size_t)got; i++)
+			if (b->peek[i].has_addr)
+				zone_prefetch(zr, &b->peek[i].addr, stage);
 	now = dns_wall();
 	if (srv->rrl != NULL)
 		now_ms = clock_mono_ms();

@@ -418,11 +418,22 @@ zone_prefetch(struct zone_reader *r, const struct addr *a, int stage)
 	hi = b->v4idx[(k >> 16) + 1];
 	if (lo == hi)
 		return;
-	/* A bucket holds ~15 keys at a million: one or two lines each. */
-	__builtin_prefetch(&b->v4lo[lo]);
-	__builtin_prefetch(&b->v4lo[hi - 1]);
-	__builtin_prefetch(&b->v4info[lo + (hi - lo) / 2]);
-	__builtin_prefetch(&b->v4cls[lo]);
+	if (stage == 1) {
+		/* A bucket holds ~15 keys at a million: one or two lines. */
+		__builtin_prefetch(&b->v4lo[lo]);
+		__builtin_prefetch(&b->v4lo[hi - 1]);
+		return;
+	}
+	/*
+	 * The keys have arrived: the key's own times and classes, not the
+	 * bucket's (its times span three lines). A key that is not there
+	 * fetches its neighbour's, which costs nothing a lookup waits for.
+	 */
+	lo = (uint32_t)zone_v4_rank(b, k);
+	if (lo < hi) {
+		__builtin_prefetch(&b->v4info[lo]);
+		__builtin_prefetch(&b->v4cls[lo]);
+	}
 }
 
 /*

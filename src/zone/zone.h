@@ -90,9 +90,10 @@ int		 zone_lookup(struct zone_reader *, const struct addr *,
  * A hint that zone_lookup(a) comes soon, for a server that answers a
  * batch of queries: stage 0 fetches the IPv4 bucket index of a into the
  * cache, stage 1 (called once stage 0 ran for the whole batch, so that
- * the index has arrived) the bucket's keys and times. The misses of a
- * batch then overlap instead of following one another. Reads nothing
- * else and changes nothing; any address is fine.
+ * the index has arrived) the bucket's keys, stage 2 (after stage 1 for
+ * the whole batch) the times and classes of a's position among them.
+ * The misses of a batch then overlap instead of following one another.
+ * Changes nothing; any address is fine.
  */
 void		 zone_prefetch(struct zone_reader *, const struct addr *a,
 		    int stage);

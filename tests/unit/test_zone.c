@@ -207,6 +207,7 @@ agree_addr(struct fixture *f, const struct addr *a, int64_t now)
 	/* The server's prefetch hint goes first: it must change nothing. */
 	zone_prefetch(f->r, a, 0);
 	zone_prefetch(f->r, a, 1);
+	zone_prefetch(f->r, a, 2);
 	zr = zone_lookup(f->r, a, now, &zlst);
 	sr = store_lookup(f->s, a, now, &sl);
 	assert_int_not_equal(sr, -1);
