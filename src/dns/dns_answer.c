@@ -770,7 +770,9 @@ dns_answer_peeked(const struct dns_zone *zone, const struct dns_source *src,
 	if (!zone->apex_ok)
 		return dns_reply_rcode(&rp, DNS_RCODE_SERVFAIL, 1);
 	rp.apex = &zone->apex_wire;
-	if ((k = dns_name_below(q.qname, rp.apex)) < 0)
+	/* The read-ahead placed the name already, against the same apex. */
+	k = rp.pk != NULL ? rp.pk->below : dns_name_below(q.qname, rp.apex);
+	if (k < 0)
 		return dns_reply_rcode(&rp, DNS_RCODE_REFUSED, 1);
 	if (q.qtype == DNS_TYPE_AXFR || q.qtype == DNS_TYPE_IXFR) {
 		if (k != 0)
@@ -815,9 +817,10 @@ dns_query_peek(const struct dns_zone *zone, const uint8_t *query,
 		return 0;
 	pk->named = 1;
 	pk->qend = r.off;
+	pk->below = -1;
 	if (!zone->apex_ok)
 		return 0;
-	k = dns_name_below(qn, &zone->apex_wire);
+	k = pk->below = dns_name_below(qn, &zone->apex_wire);
 	if (k == DNS_V4_LABELS) {
 		for (i = 0; i < DNS_V4_LABELS; i++) {
 			len = qn->lower[qn->label[i]];

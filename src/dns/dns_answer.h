@@ -119,6 +119,7 @@ struct dns_peek {
 	struct dns_name	 qname;
 	size_t		 qend;		/* offset just past the name */
 	int		 named;		/* qname read without error */
+	int		 below;		/* dns_name_below(qname, apex) */
 	int		 has_addr;	/* a full address name under the zone */
 	struct addr	 addr;
 };

@@ -200,25 +200,34 @@ zone_fill(struct zone_listing *out, const struct zone_entry *e)
 	out->classes = e->classes;
 }
 
-/* The position of the first key >= key in the compact table. */
+/*
+ * The position of the first key >= key in the compact table. The search
+ * has no branch on the keys (a conditional move): whether a random key
+ * lies left or right cannot be predicted, and a mispredicted branch at
+ * each of a bucket's four halvings cost more than the keys' cache line.
+ * The answer stays within [at, at + n]; halving keeps n - half >= half.
+ */
 static size_t
 zone_v4_rank(const struct zone_base *b, uint32_t key)
 {
-	uint32_t bucket = key >> 16, lo, hi, mid;
+	uint32_t bucket = key >> 16;
 	uint16_t k = (uint16_t)(key & 0xffff);
+	const uint16_t *at;
+	size_t n, half;
 
 	if (b->v4n == 0)
 		return 0;
-	lo = b->v4idx[bucket];
-	hi = b->v4idx[bucket + 1];
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (b->v4lo[mid] < k)
-			lo = mid + 1;
-		else
-			hi = mid;
+	at = &b->v4lo[b->v4idx[bucket]];
+	n = b->v4idx[bucket + 1] - b->v4idx[bucket];
+	if (n == 0)
+		return b->v4idx[bucket];
+	while (n > 1) {
+		half = n / 2;
+		/* A mask, not ?:, which the compiler made a branch. */
+		at += half & (0 - (size_t)(at[half - 1] < k));
+		n -= half;
 	}
-	return lo;
+	return (size_t)(at - b->v4lo) + (at[0] < k);
 }
 
 /*
