@@ -610,6 +610,9 @@ awk 'NR > 3 { split($1, o, "."); printf "%s.%s.%s.%s.bl.test A\n",
 rbldnsd_data
 
 backscatter_data
+# The data just written (rbldnsd's two 150 MB versions) would otherwise
+# be written back while a server starts and reads its own from disk.
+sync
 
 # Start-up one server at a time; all stay up (an idle server costs the
 # one under load nothing) so that the throughput runs can take turns.

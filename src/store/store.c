@@ -675,6 +675,12 @@ fail:
 }
 
 void
+store_release_memory(struct store *s)
+{
+	(void)sqlite3_db_release_memory(s->db);
+}
+
+void
 store_close(struct store *s)
 {
 	if (s == NULL)

@@ -250,6 +250,11 @@ typedef int	(*store_zone_row_cb)(void *arg, const struct store_zone_row *);
  * fetching each row. Callers sort. 0 / -1.
  */
 int		 store_zone_rows(struct store *, store_zone_row_cb, void *arg);
+/*
+ * Gives back the page cache of s's connection (up to 64 MiB, which a
+ * table scan fills with pages that nothing reads again).
+ */
+void		 store_release_memory(struct store *);
 
 struct store_audit {
 	int64_t		 t;

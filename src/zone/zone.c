@@ -982,6 +982,8 @@ zone_load(struct zone *z, struct store *s, char *err, size_t errlen)
 		goto fail;
 	}
 	(void)store_read_end(s);
+	/* The scan's pages: 60 MiB of RSS at a million listings. */
+	store_release_memory(s);
 	if (c.failed || zone_load_build(&c) == -1) {
 		snprintf(err, errlen, "loading the zone: %s", c.zb.err);
 		goto fail;
