@@ -272,6 +272,23 @@ step_load_run() {
 	    'BEGIN { print o + (c - s) / hz - u - y }')
 	log "$name: round $r: $(tail -n 1 "$f")"
 	R[$name|runs]="${R[$name|runs]:-} $(val qps "$f") $r"
+	R[$name|qps_r$r]=$(val qps "$f")
+}
+# ratio_rounds NAME BASE: NAME's QPS over BASE's in each round, and their
+# median: runs of one round are seconds apart, so the machine's slower
+# and faster minutes cancel in a ratio more than in two medians.
+ratio_rounds() {
+	local name=$1 base=$2 r list=''
+
+	[ "$name" != "$base" ] && [ -n "${R[$base|qps_r1]:-}" ] || return 0
+	for r in $(seq 1 "$RUNS"); do
+		list="$list $(awk -v a="${R[$name|qps_r$r]}" \
+		    -v b="${R[$base|qps_r$r]}" 'BEGIN { printf "%.2f", a / b }')"
+	done
+	# shellcheck disable=SC2086
+	printf '%s (median %s)' "$(echo $list | sed 's/ / \/ /g')" \
+	    "$(printf '%s\n' $list | sort -n |
+	    awk -v n="$RUNS" 'NR == int((n + 1) / 2)')"
 }
 step_load_done() {
 	local name=$1 all med k f
@@ -522,6 +539,8 @@ table() {
 	row "RSS peak (MiB)" rss_peak_mib "%s"
 	row "dnsload QPS, median of $RUNS × $SECS s" qps
 	row "dnsload QPS, each run" qps_all "%s"
+	row "QPS / udp_reply_loop's, each round" vs_loop "%s"
+	row "QPS / rbldnsd's, each round" vs_rbldnsd "%s"
 	row "latency p50 / p99 / p99.9 (µs), median run" lat "%s"
 	row "lost (median run)" lost_cell "%s"
 	row "NOERROR / NXDOMAIN / other (median run)" rcodes "%s"
@@ -629,7 +648,11 @@ for r in $(seq 1 "$RUNS"); do
 	done
 done
 for s in "${SERVERS[@]}"; do
-	has_step "$s" load && step_load_done "$s"
+	if has_step "$s" load; then
+		step_load_done "$s"
+		R[$s|vs_loop]=$(ratio_rounds "$s" udp_reply_loop)
+		R[$s|vs_rbldnsd]=$(ratio_rounds "$s" rbldnsd)
+	fi
 	if has_step "$s" dnsperf; then
 		use_server "$s"
 		step_dnsperf "$s"
