@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -75,7 +76,7 @@ static const char *const store_sql[ST_NSTATEMENTS] = {
 	[ST_HIT_INSERT] =
 	    "INSERT INTO hit (t, addr, class, subclass, sensor, helo,"
 	    " mail_from, rcpt, excerpt, uid) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
-	    "?9,coalesce(?10, lower(hex(randomblob(16)))))",
+	    "?9,?10)",
 	[ST_LISTING_GET] =
 	    "SELECT " LISTING_COLUMNS " FROM listing WHERE addr = ?1"
 	    " AND plen = ?2",
@@ -984,13 +985,49 @@ store_prefix_excluded(struct store *s, const struct prefix *pfx,
 	return p.hit;
 }
 
+
+/*
+ * A new hit's uid, in time order: 48 bits of milliseconds since 1970,
+ * then 80 random bits, as 32 hex digits (the layout of a UUIDv7 without
+ * its version bits). Random uids landed each hit of a group commit in a
+ * leaf page of the uid index of its own, and the commit wrote every one
+ * of those pages to the WAL; uids that grow put a commit's hits in the
+ * index's last page or two. 80 random bits keep two sensors' hits of one
+ * millisecond apart, which is what the central counts them by.
+ */
+static void
+store_uid_make(char out[STORE_UID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[STORE_UID_LEN / 2];
+	struct timespec ts;
+	uint64_t ms = 0;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == 0 && ts.tv_sec > 0)
+		ms = (uint64_t)ts.tv_sec * 1000 +
+		    (uint64_t)ts.tv_nsec / 1000000;
+	for (int i = 5; i >= 0; i--) {
+		b[i] = (unsigned char)(ms & 0xff);
+		ms >>= 8;
+	}
+	sqlite3_randomness(sizeof(b) - 6, b + 6);
+	for (size_t i = 0; i < sizeof(b); i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 0x0f];
+	}
+	out[STORE_UID_LEN] = '\0';
+}
+
 static int
 store_hit_insert(struct store *s, const struct store_hit *h)
 {
 	sqlite3_stmt *st;
+	char uid[STORE_UID_LEN + 1];
 
 	if ((st = store_stmt(s, ST_HIT_INSERT)) == NULL)
 		return -1;
+	if (h->uid == NULL)
+		store_uid_make(uid);
 	sqlite3_bind_int64(st, 1, h->t);
 	bind_addr(st, 2, &h->addr);
 	sqlite3_bind_int(st, 3, (int)h->class);
@@ -1000,7 +1037,7 @@ store_hit_insert(struct store *s, const struct store_hit *h)
 	bind_text(st, 7, h->mail_from);
 	bind_text(st, 8, h->rcpt);
 	bind_text(st, 9, h->excerpt);
-	bind_text(st, 10, h->uid);
+	bind_text(st, 10, h->uid != NULL ? h->uid : uid);
 	return store_done(s, st, "recording hit");
 }
 
@@ -1065,9 +1102,21 @@ store_hit_is_probe(struct store *s, const struct store_hit *h)
  * Otherwise (new, pending, delisted, expired) it starts a new listing
  * once min_hits listable hits fall within the window ending at this hit.
  */
+/*
+ * The prefix a batch of hits journaled last. A reader of the journal
+ * reads each changed listing as it is after the commit, so one entry per
+ * listing per transaction says all there is; a flood from one bouncer,
+ * the common shape of backscatter, is many hits of one address in every
+ * group commit, and each entry costs two B-tree inserts.
+ */
+struct store_batch {
+	struct prefix	 journaled;
+	int		 any;
+};
+
 static int
 store_hit_apply(struct store *s, const struct store_hit *h,
-    enum store_hit_outcome *outcome)
+    enum store_hit_outcome *outcome, struct store_batch *batch)
 {
 	struct listing l;
 	struct prefix p;
@@ -1148,6 +1197,11 @@ store_hit_apply(struct store *s, const struct store_hit *h,
 		return -1;
 	if (*outcome == STORE_HIT_PENDING)
 		return 0;
+	if (batch->any && batch->journaled.len == p.len &&
+	    addr_cmp(&batch->journaled.addr, &p.addr) == 0)
+		return 0;
+	batch->journaled = p;
+	batch->any = 1;
 	return store_journal(s, h->t, &p, STORE_CHANGE_LIST);
 }
 
@@ -1156,12 +1210,13 @@ store_record_hits(struct store *s, const struct store_hit *hits, size_t n,
     enum store_hit_outcome *outcomes)
 {
 	enum store_hit_outcome dummy;
+	struct store_batch batch = { .any = 0 };
 
 	if (store_op_begin(s) == -1)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (store_hit_apply(s, &hits[i],
-		    outcomes ? &outcomes[i] : &dummy) == -1)
+		    outcomes ? &outcomes[i] : &dummy, &batch) == -1)
 			return store_op_end(s, 0);
 	}
 	return store_op_end(s, 1);
@@ -2379,6 +2434,7 @@ store_ingest_hits(struct store *s, const struct store_hit *hits, size_t n,
     enum store_hit_outcome *outcomes, unsigned char *dup, size_t *ndup)
 {
 	enum store_hit_outcome dummy;
+	struct store_batch batch = { .any = 0 };
 	size_t skipped = 0;
 	int found;
 
@@ -2402,7 +2458,7 @@ store_ingest_hits(struct store *s, const struct store_hit *hits, size_t n,
 			continue;
 		}
 		if (store_hit_apply(s, &hits[i],
-		    outcomes ? &outcomes[i] : &dummy) == -1)
+		    outcomes ? &outcomes[i] : &dummy, &batch) == -1)
 			return store_op_end(s, 0);
 	}
 	if (store_op_end(s, 1) == -1)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -639,6 +640,78 @@ test_batch_is_all_or_nothing(void **state)
 	assert_int_equal(st.by_state[LISTING_EXPIRED], 2);
 }
 
+/* Keeps the uid of every hit walked, in walk order (newest first). */
+struct uid_list {
+	char	 uid[8][STORE_UID_LEN + 1];
+	size_t	 n;
+};
+
+static int
+collect_uid(void *arg, int64_t id, const struct store_hit *h)
+{
+	struct uid_list *u = arg;
+
+	(void)id;
+	if (u->n < 8 && h->uid != NULL)
+		snprintf(u->uid[u->n++], sizeof(u->uid[0]), "%s", h->uid);
+	return 0;
+}
+
+/*
+ * A flood from one address in one group commit: every hit stored, the
+ * journal told once (a reader reads the listing as committed), and each
+ * hit's uid made in time order: milliseconds since 1970 in front.
+ */
+static void
+test_batch_of_one_address(void **state)
+{
+	struct fixture *f = *state;
+	struct store_hit h[3] = {
+		{ .t = T0, .addr = test_addr("8.8.8.8"), .class = HIT_BOUNCE },
+		{ .t = T0 + 1, .addr = test_addr("8.8.8.8"),
+		    .class = HIT_CALLOUT },
+		{ .t = T0 + 2, .addr = test_addr("8.8.8.8"),
+		    .class = HIT_BOUNCE },
+	};
+	struct store_stats st;
+	struct uid_list u = { .n = 0 };
+	struct addr a = test_addr("8.8.8.8");
+	struct listing l;
+	struct timespec ts;
+	unsigned long long now_ms, uid_ms;
+	char ms_hex[16];
+	uint64_t before = serial(f->s);
+
+	assert_int_equal(store_record_hits(f->s, h, 3, NULL), 0);
+	assert_int_equal(serial(f->s), before + 1);
+	assert_int_equal(store_stats(f->s, T0, &st), 0);
+	assert_int_equal(st.hits, 3);
+	assert_int_equal(store_lookup(f->s, &a, T0 + 2, &l), 1);
+	assert_int_equal(l.hits, 3);
+	assert_int_equal(l.last_seen, T0 + 2);
+	assert_int_equal(l.expires, T0 + 2 + TTL);
+
+	/* Two batches: two entries, one each. */
+	h[0].t = h[1].t = h[2].t = T0 + 3;
+	assert_int_equal(store_record_hits(f->s, h, 3, NULL), 0);
+	assert_int_equal(serial(f->s), before + 2);
+
+	assert_int_equal(store_hits_foreach(f->s, &a, 8, collect_uid, &u), 0);
+	assert_int_equal(u.n, 6);
+	assert_int_equal(clock_gettime(CLOCK_REALTIME, &ts), 0);
+	now_ms = (unsigned long long)ts.tv_sec * 1000 +
+	    (unsigned long long)ts.tv_nsec / 1000000;
+	for (size_t i = 0; i < u.n; i++) {
+		assert_int_equal(strlen(u.uid[i]), STORE_UID_LEN);
+		/* Made within the last minute. */
+		snprintf(ms_hex, sizeof(ms_hex), "%.12s", u.uid[i]);
+		uid_ms = strtoull(ms_hex, NULL, 16);
+		assert_true(uid_ms <= now_ms && now_ms - uid_ms < 60000);
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(u.uid[i], u.uid[j]);
+	}
+}
+
 static void
 test_transaction_rollback(void **state)
 {
@@ -998,6 +1071,7 @@ main(void)
 		T(test_manual_prefixes),
 		T(test_audit),
 		T(test_batch_is_all_or_nothing),
+		T(test_batch_of_one_address),
 		T(test_transaction_rollback),
 		T(test_listing_walk_filters),
 		T(test_refuses_foreign_files),
