@@ -1285,7 +1285,12 @@ trap_accept(struct evconnlistener *l, evutil_socket_t fd,
 		snprintf(c->id + 2 * i, 3, "%02x", rnd[i]);
 	LIST_INSERT_HEAD(&srv->conns, c, entry);
 	srv->nconns++;
-	log_info("%s event=connect addr=%s%s", c->id, c->addrtxt,
+	/*
+	 * At debug level: the close line names the address and the
+	 * duration, so at info level a session costs a line for each hit
+	 * and one at the end; each line is a write on the trap's CPU.
+	 */
+	log_debug("%s event=connect addr=%s%s", c->id, c->addrtxt,
 	    proxy ? " proxy=expected" : "");
 
 	c->bev = bufferevent_socket_new(srv->base, fd, 0);

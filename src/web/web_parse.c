@@ -267,7 +267,7 @@ int
 web_cursor_parse(const char *s, size_t len, struct prefix *out)
 {
 	int hi, lo;
-	unsigned int plen;
+	unsigned int plen = 0;	/* set by the last pair; 0 for the compiler */
 	struct addr masked;
 
 	if (len != WEB_CURSOR_LEN)
