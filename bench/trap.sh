@@ -466,7 +466,8 @@ SECTION=$WORK/section.md
 	    "per round trip; a callout counts once QUIT got 221. The trap" \
 	    "config: \`[listing] allow_special = loopback\`, \`tls = off\`," \
 	    "\`max_sessions = $((IDLE + 1000))\`, \`max_sessions_per_ip = 100000\`," \
-	    "the default log level (one line per connect, hit and close, to a file)."
+	    "the default log level (a line per hit and one per session at its" \
+	    "close, to a file)."
 	echo
 	cat "$NOTES"
 } >"$SECTION"
