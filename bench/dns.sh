@@ -226,8 +226,9 @@ server_start() {
 server_stop() {
 	local name=$1
 
-	# VmHWM is updated lazily and can trail VmRSS a little.
-	R[$name|rss_peak]=$(awk -v s="${R[$name|rss_start]}" '
+	# VmHWM is updated lazily and can trail VmRSS a little. A server
+	# restarted keeps the peak of its first run if that was higher.
+	R[$name|rss_peak]=$(awk -v s="${R[$name|rss_peak]:-${R[$name|rss_start]}}" '
 	    /^Vm(HWM|RSS):/ && $2 > s { s = $2 } END { print s }' \
 	    "/proc/$SRV_PID/status" 2>/dev/null)
 	kill -TERM "$SRV_TPID" 2>/dev/null
@@ -535,6 +536,8 @@ table() {
 	done
 	printf '\n'
 	row "start-up until the first answer (ms)" startup_ms
+	row "restart from its zone snapshot: first answer (ms)" restart_ms
+	row "RSS after the restart (MiB)" rss_restart "%s"
 	row "RSS after start-up (MiB)" rss_start_mib "%s"
 	row "RSS peak (MiB)" rss_peak_mib "%s"
 	row "dnsload QPS, median of $RUNS × $SECS s" qps
@@ -598,6 +601,26 @@ backscatter_cmd() {
 	SRV_CMD=(taskset -c "$SRV_CPU" "$BS" -c "$WORK/bs.conf" --store "$BSDB"
 	    dns --listen "127.0.0.1:$PORT" --threads 1)
 }
+# The first start reads the store (its snapshot of an earlier run is
+# removed); after its runs it stops and writes one, and a restart reads
+# that: what a restart costs once the server has run.
+backscatter_restart() {
+	local name="backscatter dns"
+
+	use_server "$name"
+	server_stop "$name"
+	grep -E 'snapshot written' "$SRV_LOG" | sed "s/^/dns.sh: $name: /" >&2
+	PORT=$(free_port) || die "no free UDP port"
+	backscatter_cmd
+	server_start "$name (restart)" noerror "${SRV_CMD[@]}"
+	R[$name|restart_ms]=${R[$name (restart)|startup_ms]}
+	R[$name|rss_restart]=$(awk -v k="${R[$name (restart)|rss_start]}" \
+	    'BEGIN { printf "%.1f", k / 1024 }')
+	S_PORT[$name]=$PORT
+	S_PID[$name]=$SRV_PID
+	S_TPID[$name]=$SRV_TPID
+	S_LOG[$name]=$SRV_LOG
+}
 # 100 updates a second: 100 listed addresses listed again (new expiry, a
 # journal entry each) by another process, as a trap would. Answers stay
 # the same, so any loss is the update path's doing, as in rbldnsd's test.
@@ -629,6 +652,7 @@ awk 'NR > 3 { split($1, o, "."); printf "%s.%s.%s.%s.bl.test A\n",
 rbldnsd_data
 
 backscatter_data
+rm -f "$BSDB.zone"
 # The data just written (rbldnsd's two 150 MB versions) would otherwise
 # be written back while a server starts and reads its own from disk.
 sync
@@ -658,6 +682,7 @@ for s in "${SERVERS[@]}"; do
 		step_dnsperf "$s"
 	fi
 done
+backscatter_restart
 # The reload tests one server at a time, each stopped after its own.
 for s in "${SERVERS[@]}"; do
 	use_server "$s"

@@ -63,6 +63,7 @@ struct dns_server {
 	const struct dns_server_config	*cfg;
 	struct zone			*zone;
 	struct store			*store;		/* the updater's */
+	char				 snapshot[4096];	/* "" none */
 	int				 udp[DNS_THREADS_MAX][DNS_LISTEN_MAX];
 	int				 tcp[DNS_LISTEN_MAX];
 	int				 nthreads;
@@ -742,6 +743,7 @@ dns_server_start(const struct dns_server_config *cfg, char *err,
 {
 	struct dns_server *srv;
 	char serr[600];
+	const char *from;
 	int64_t t0;
 	long ncpu;
 
@@ -774,13 +776,30 @@ dns_server_start(const struct dns_server_config *cfg, char *err,
 		snprintf(err, errlen, "%s", serr);
 		goto fail;
 	}
+	/*
+	 * The zone as the last run left it, next to the store: a restart
+	 * reads 15 bytes a listing in one go instead of scanning the
+	 * listing table (its pages scattered through the store, on a cold
+	 * page cache 1.4 s for a million), then follows the journal.
+	 */
+	if ((size_t)snprintf(srv->snapshot, sizeof(srv->snapshot), "%s.zone",
+	    cfg->store.path) >= sizeof(srv->snapshot))
+		srv->snapshot[0] = '\0';
 	t0 = clock_mono_ms();
-	if (zone_load(srv->zone, srv->store, serr, sizeof(serr)) == -1) {
-		snprintf(err, errlen, "loading the zone: %s", serr);
-		goto fail;
+	from = "its snapshot";
+	if (srv->snapshot[0] == '\0' || zone_load_snapshot(srv->zone,
+	    srv->store, srv->snapshot, serr, sizeof(serr)) != 1) {
+		if (srv->snapshot[0] != '\0')
+			log_info("dns: zone snapshot not used: %s", serr);
+		from = "the store";
+		if (zone_load(srv->zone, srv->store, serr, sizeof(serr)) ==
+		    -1) {
+			snprintf(err, errlen, "loading the zone: %s", serr);
+			goto fail;
+		}
 	}
-	log_info("dns: zone %s loaded: %zu listings, serial %llu, %lld ms",
-	    cfg->zone.name, zone_count(srv->zone),
+	log_info("dns: zone %s loaded from %s: %zu listings, serial %llu, "
+	    "%lld ms", cfg->zone.name, from, zone_count(srv->zone),
 	    (unsigned long long)zone_serial(srv->zone),
 	    (long long)(clock_mono_ms() - t0));
 	if (cfg->rrl.rate > 0) {
@@ -856,6 +875,27 @@ dns_server_stop(struct dns_server *srv)
 	errno = saved;
 }
 
+/* The zone for the next start; without it that start scans the store. */
+static void
+dns_snapshot_save(struct dns_server *srv)
+{
+	char serr[600];
+	int64_t t0 = clock_mono_ms();
+
+	switch (zone_snapshot_save(srv->zone, srv->store, srv->snapshot, serr,
+	    sizeof(serr))) {
+	case -1:
+		log_warnx("dns: zone snapshot: %s", serr);
+		break;
+	case 1:
+		log_info("dns: zone snapshot written to %s, serial %llu, "
+		    "%lld ms", srv->snapshot,
+		    (unsigned long long)zone_serial(srv->zone),
+		    (long long)(clock_mono_ms() - t0));
+		break;
+	}
+}
+
 void
 dns_server_wait(struct dns_server *srv)
 {
@@ -870,6 +910,9 @@ dns_server_wait(struct dns_server *srv)
 	dns_xfr_free(srv->xfr);
 	if (srv->zone != NULL)
 		zone_reclaim(srv->zone);
+	/* Every thread is gone: the zone is still, the store ours. */
+	if (srv->updater_started && srv->snapshot[0] != '\0')
+		dns_snapshot_save(srv);
 	store_close(srv->store);
 	dns_server_close(srv);
 	free(srv);

@@ -42,6 +42,7 @@ enum st {
 	ST_CHANGES_WALK,
 	ST_SERIAL,
 	ST_ZONE_ROWS,
+	ST_CHANGE_AT,
 	ST_DELIST_INSERT,
 	ST_DELIST_GET,
 	ST_DELIST_PENDING,
@@ -152,6 +153,8 @@ static const char *const store_sql[ST_NSTATEMENTS] = {
 	[ST_SERIAL] =
 	    "SELECT coalesce(max(serial), 0) FROM change",
 	/* NOT INDEXED: a table scan, see store_zone_rows(). */
+	[ST_CHANGE_AT] =
+	    "SELECT t, addr, plen, op FROM change WHERE serial = ?1",
 	[ST_ZONE_ROWS] =
 	    "SELECT addr, plen, listed_since, last_seen, expires, classes"
 	    " FROM listing NOT INDEXED WHERE state = 1",
@@ -1546,6 +1549,36 @@ store_listing_foreach(struct store *s, const struct store_filter *f,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_sqlerr(s, "walking listings");
+	return 0;
+}
+
+int
+store_change_at(struct store *s, uint64_t serial, int64_t *t,
+    struct prefix *p, enum store_change_op *op)
+{
+	sqlite3_stmt *st;
+	const unsigned char *o;
+	int rc;
+
+	if (serial > INT64_MAX) {
+		store_seterr(s, "serial out of range");
+		return -1;
+	}
+	if ((st = store_stmt(s, ST_CHANGE_AT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (int64_t)serial);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*t = sqlite3_column_int64(st, 0);
+		column_addr(st, 1, &p->addr);
+		p->len = (unsigned int)sqlite3_column_int(st, 2);
+		o = sqlite3_column_text(st, 3);
+		*op = (enum store_change_op)(o != NULL ? o[0] : 0);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "reading the journal");
 	return 0;
 }
 

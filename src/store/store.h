@@ -279,6 +279,14 @@ enum store_change_op {
 	STORE_CHANGE_EXCLUDE = 'X',	/* exclusion added */
 	STORE_CHANGE_UNEXCLUDE = 'x',	/* exclusion removed */
 };
+
+/*
+ * The journal entry at serial: 1 and its time, prefix and op; 0 there is
+ * none (never written, or pruned); -1 error.
+ */
+int		 store_change_at(struct store *, uint64_t serial, int64_t *t,
+		    struct prefix *, enum store_change_op *);
+
 typedef int	(*store_change_cb)(void *arg, uint64_t serial, int64_t t,
 		    const struct prefix *, enum store_change_op);
 

@@ -10,6 +10,7 @@
 
 #include "zone/zone.h"
 #include "zone/zone_build.h"
+#include "zone/zone_snapshot.h"
 
 /*
  * How it fits together.
@@ -1007,6 +1008,109 @@ fail:
 	free(c.ex.p);
 	free(c.rows);
 	return -1;
+}
+
+/* The store's journal entry at serial, as a snapshot's mark. 1, 0, -1. */
+static int
+zone_mark_get(struct store *s, uint64_t serial, struct zone_mark *m)
+{
+	struct prefix p;
+	int64_t t;
+	enum store_change_op op;
+	int rc;
+
+	if ((rc = store_change_at(s, serial, &t, &p, &op)) != 1)
+		return rc;
+	memset(m, 0, sizeof(*m));
+	m->t = t;
+	memcpy(m->addr, p.addr.b, sizeof(m->addr));
+	m->plen = p.len;
+	m->op = (uint32_t)op;
+	return 1;
+}
+
+int
+zone_load_snapshot(struct zone *z, struct store *s, const char *path,
+    char *err, size_t errlen)
+{
+	struct zone_load_ctx c;
+	struct zone_mark mark, have;
+	struct zone_base *b;
+	struct zone_excl *ex = NULL;
+	struct zone_version *v;
+	uint64_t serial, now;
+	int rc;
+
+	if ((b = zone_snapshot_read(path, &serial, &mark, err,
+	    errlen)) == NULL)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	if (store_read_begin(s) == -1) {
+		snprintf(err, errlen, "%s", store_errmsg(s));
+		zone_base_free(b);
+		return 0;
+	}
+	if (store_serial(s, &now) == -1 ||
+	    (rc = zone_mark_get(s, serial, &have)) == -1 ||
+	    store_exclude_foreach(s, zone_load_exclusion, &c) == -1) {
+		snprintf(err, errlen, "%s", store_errmsg(s));
+		rc = -1;
+	} else if (serial > now || rc == 0 ||
+	    memcmp(&have, &mark, sizeof(mark)) != 0) {
+		snprintf(err, errlen, "%s: the store's journal does not hold "
+		    "its serial %llu as it was", path,
+		    (unsigned long long)serial);
+		rc = -1;
+	} else if (c.failed)
+		rc = -1;
+	(void)store_read_end(s);
+	if (rc == -1 || (ex = zone_excl_new(c.ex.p, c.ex.n)) == NULL ||
+	    (v = zone_version_new(b, NULL, ex, serial, b->count)) == NULL) {
+		if (rc != -1)
+			snprintf(err, errlen, "out of memory");
+		zone_base_free(b);
+		zone_excl_free(ex);
+		free(c.ex.p);
+		return 0;
+	}
+	free(c.ex.p);
+	zone_publish(z, v);
+	zone_reclaim(z);
+	return 1;
+}
+
+int
+zone_snapshot_save(struct zone *z, struct store *s, const char *path,
+    char *err, size_t errlen)
+{
+	const struct zone_version *v;
+	struct zone_base *merged = NULL;
+	const struct zone_base *b;
+	struct zone_mark mark;
+	const char *why = NULL;
+	int rc;
+
+	v = atomic_load_explicit(&z->cur, memory_order_acquire);
+	if (v->serial == 0)
+		return 0;
+	if ((rc = zone_mark_get(s, v->serial, &mark)) != 1) {
+		snprintf(err, errlen, "%s", rc == -1 ? store_errmsg(s) :
+		    "the journal has no entry at the zone's serial");
+		return rc == -1 ? -1 : 0;
+	}
+	b = v->base;
+	if (v->ov != NULL && v->ov->n > 0) {
+		if ((merged = zone_base_merge(v->base, v->ov->e, v->ov->n,
+		    &why)) == NULL) {
+			snprintf(err, errlen, "%s", why != NULL ? why :
+			    "out of memory");
+			return -1;
+		}
+		b = merged;
+	}
+	rc = zone_snapshot_write(b, v->serial, &mark, path, err, errlen);
+	zone_base_free(merged);
+	return rc == -1 ? -1 : 1;
 }
 
 /* One journal entry as zone_follow collects it. */

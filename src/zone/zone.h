@@ -50,6 +50,26 @@ int		 zone_load(struct zone *, struct store *, char *err,
 		    size_t errlen);
 
 /*
+ * A restart without the table scan: the zone as zone_snapshot_save left
+ * it in path, published at the snapshot's serial (zone_follow then
+ * applies what the journal holds since), with the store's current
+ * exclusions. Only when the store's journal holds the entry the snapshot
+ * was marked with at its serial. 1 loaded; 0 not (why in err; the zone
+ * is unchanged and zone_load is the way).
+ */
+int		 zone_load_snapshot(struct zone *, struct store *,
+		    const char *path, char *err, size_t errlen);
+
+/*
+ * Writes the zone as it is (base and overlay merged) to path, marked
+ * with the store's journal entry at its serial. No reader or updater may
+ * run. 1 written, 0 nothing to mark it with (an empty journal), -1 error
+ * (why in err).
+ */
+int		 zone_snapshot_save(struct zone *, struct store *,
+		    const char *path, char *err, size_t errlen);
+
+/*
  * Updater only. Applies journal entries after the zone's serial
  * (store_changes_since) and publishes the result, so lookups see them at
  * once. Changes land in an overlay that is merged into the sorted arrays

@@ -392,6 +392,126 @@ test_exclusions(void **state)
 	assert_int_equal(zone_serial(f->z), serial(f->s));
 }
 
+/* A fresh zone in f from the snapshot at path: 1 loaded, 0 refused. */
+static int
+from_snapshot(struct fixture *f, const char *path)
+{
+	char err[512];
+
+	zone_reader_unregister(f->r);
+	zone_free(f->z);
+	assert_non_null(f->z = zone_new());
+	assert_non_null(f->r = zone_reader_register(f->z));
+	return zone_load_snapshot(f->z, f->s, path, err, sizeof(err));
+}
+
+static void
+save(struct fixture *f, const char *path)
+{
+	char err[512];
+
+	if (zone_snapshot_save(f->z, f->s, path, err, sizeof(err)) != 1)
+		fail_msg("zone_snapshot_save: %s", err);
+}
+
+/* Flips one byte of the file at off. */
+static void
+flip_byte(const char *path, long off)
+{
+	FILE *fp = fopen(path, "r+b");
+	int c;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, off, SEEK_SET), 0);
+	assert_int_not_equal(c = fgetc(fp), EOF);
+	assert_int_equal(fseek(fp, off, SEEK_SET), 0);
+	assert_int_not_equal(fputc(c ^ 0x5a, fp), EOF);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/*
+ * A restart from a snapshot answers as a load from the store does, and
+ * follows what changed since; a snapshot that is damaged, cut short or
+ * of another store is refused, and the zone keeps its contents.
+ */
+static void
+test_snapshot(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const ips[] = {
+		"192.0.2.1", "192.0.2.77", "198.51.100.9", "198.51.100.200",
+		"203.0.113.5", "2001:db8::5", "2001:db8:1::9", "10.9.9.9",
+	};
+	struct prefix ex = test_prefix("198.51.100.192/26");
+	char path[192], other_path[192], cmd[512];
+	struct store *other;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/test.db.zone", f->dir);
+	hit(f->s, "192.0.2.1", T0, HIT_BOUNCE);
+	hit(f->s, "198.51.100.9", T0, HIT_CALLOUT);
+	hit(f->s, "198.51.100.200", T0, HIT_AUTOREPLY);
+	hit(f->s, "2001:db8::5", T0, HIT_BOUNCE);
+	list_add(f->s, "203.0.113.0/24", T0, TTL);
+	list_add(f->s, "2001:db8:1::/48", T0, STORE_NEVER);
+	assert_int_equal(store_exclude_add(f->s, &ex, T0, "ours", "unit"), 0);
+	load(f);
+	/* In the overlay when saved: the snapshot merges it. */
+	hit(f->s, "192.0.2.77", T0 + 5, HIT_BOUNCE);
+	assert_int_equal(follow(f), 1);
+	save(f, path);
+
+	assert_int_equal(from_snapshot(f, path), 1);
+	assert_int_equal(zone_serial(f->z), serial(f->s));
+	for (i = 0; i < sizeof(ips) / sizeof(ips[0]); i++)
+		agree(f, ips[i], T0 + 10);
+	assert_string_equal(answer(f, "198.51.100.200", T0 + 10), "-");
+
+	/* Changes after the snapshot: followed from its serial. */
+	list_del(f->s, "203.0.113.0/24", T0 + 20);
+	hit(f->s, "10.9.9.9", T0 + 20, HIT_BOUNCE);
+	assert_int_equal(store_exclude_del(f->s, &ex, T0 + 20, "no", "unit"),
+	    1);
+	assert_int_equal(from_snapshot(f, path), 1);
+	assert_true(follow(f) >= 3);
+	assert_int_equal(zone_serial(f->z), serial(f->s));
+	for (i = 0; i < sizeof(ips) / sizeof(ips[0]); i++)
+		agree(f, ips[i], T0 + 30);
+	/* Delisted by the exclusion, it stays so once that is removed. */
+	assert_string_equal(answer(f, "198.51.100.200", T0 + 30), "-");
+	assert_string_equal(answer(f, "10.9.9.9", T0 + 30), "10.9.9.9");
+	assert_string_equal(answer(f, "203.0.113.5", T0 + 30), "-");
+
+	/* Damaged: a byte of the body, then one of the header's serial. */
+	save(f, path);
+	flip_byte(path, 2000);
+	assert_int_equal(from_snapshot(f, path), 0);
+	assert_int_equal(zone_count(f->z), 0);
+	load(f);
+	save(f, path);
+	flip_byte(path, 16);
+	assert_int_equal(from_snapshot(f, path), 0);
+	/* Cut short. */
+	load(f);
+	save(f, path);
+	snprintf(cmd, sizeof(cmd), "truncate -s -1 %s", path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(from_snapshot(f, path), 0);
+	assert_int_equal(from_snapshot(f, "/nonexistent/zone"), 0);
+
+	/* Of another store whose journal has as many entries. */
+	load(f);
+	save(f, path);
+	snprintf(other_path, sizeof(other_path), "%s/other.db", f->dir);
+	other = open_store(other_path);
+	while (serial(other) < serial(f->s))
+		list_add(other, "192.0.2.250", T0 + serial(other), TTL);
+	store_close(f->s);
+	f->s = other;
+	assert_int_equal(serial(f->s), zone_serial(f->z));
+	assert_int_equal(from_snapshot(f, path), 0);
+}
+
 static void
 test_intersects(void **state)
 {
@@ -945,6 +1065,7 @@ main(void)
 		T(test_load_hosts),
 		T(test_nested_prefixes),
 		T(test_exclusions),
+		T(test_snapshot),
 		T(test_intersects),
 		T(test_follow),
 		T(test_expired_unswept),

@@ -70,19 +70,22 @@ bs exclude add 198.51.100.7 >/dev/null || bad "exclude add"
 bs list add 2001:db8::1 >/dev/null || bad "list add v6"
 bs list add 203.0.113.50 >/dev/null || bad "list add 203.0.113.50"
 
-timeout 300 "$BIN" -c "$T/bs.conf" dns >"$T/dns.log" 2>&1 &
-DNS_PID=$!
-
 q() { # q NAME TYPE [dig options]: short answer from our server
 	local name=$1 type=$2
 	shift 2
 	timeout 10 dig @127.0.0.1 -p "$PORT" +time=2 +tries=1 "$@" "$name" "$type"
 }
-for _ in $(seq 1 100); do
-	[ "$(q 2.0.0.127.$ZONE A +short)" = 127.0.0.2 ] && break
-	kill -0 "$DNS_PID" 2>/dev/null || { cat "$T/dns.log"; echo "FAIL: dns exited"; exit 1; }
-	sleep 0.1
-done
+start_dns() { # start_dns LOG: the server, until it answers the test point
+	timeout 300 "$BIN" -c "$T/bs.conf" dns >"$1" 2>&1 &
+	DNS_PID=$!
+	for _ in $(seq 1 100); do
+		[ "$(q 2.0.0.127.$ZONE A +short)" = 127.0.0.2 ] && return 0
+		kill -0 "$DNS_PID" 2>/dev/null ||
+		    { cat "$1"; echo "FAIL: dns exited"; exit 1; }
+		sleep 0.1
+	done
+}
+start_dns "$T/dns.log"
 
 status() { sed -n 's/.*status: \([A-Z]*\).*/\1/p' <<<"$1" | head -1; }
 count() { sed -n "s/.*$1: \([0-9]*\).*/\1/p" <<<"$2" | head -1; }
@@ -252,6 +255,37 @@ rc=$?
 DNS_PID=
 expect "exit status on SIGTERM" "$rc" 0
 contains "stop logged" "$(cat "$T/dns.log")" "dns: stopped"
+contains "snapshot written" "$(cat "$T/dns.log")" "zone snapshot written"
+
+# --- a restart from the snapshot, and what changed while it was down --------
+bs list add 203.0.113.77 >/dev/null || bad "list add while down"
+start_dns "$T/dns2.log"
+contains "restart from the snapshot" "$(cat "$T/dns2.log")" \
+    "loaded from its snapshot"
+seen=
+for _ in $(seq 1 30); do
+	[ "$(q 77.113.0.203.$ZONE A +short)" = 127.0.0.2 ] && { seen=1; break; }
+	sleep 0.1
+done
+[ -n "$seen" ] && ok || bad "listed while down: not answered after restart"
+expect "delisted before: still NXDOMAIN" \
+    "$(status "$(q 50.113.0.203.$ZONE A)")" NXDOMAIN
+expect "excluded before: still NXDOMAIN" \
+    "$(status "$(q 7.100.51.198.$ZONE A)")" NXDOMAIN
+expect "listed before: answered" "$(q 9.100.51.198.$ZONE A +short)" 127.0.0.2
+kill -TERM "$DNS_PID"
+wait "$DNS_PID"
+expect "exit status on SIGTERM (restart)" "$?" 0
+DNS_PID=
+# A damaged snapshot is not used: the store is read instead.
+printf 'x' | dd of="$T/bl.db.zone" bs=1 seek=3000 conv=notrunc 2>/dev/null
+start_dns "$T/dns3.log"
+contains "damaged snapshot refused" "$(cat "$T/dns3.log")" "CRC mismatch"
+contains "then the store is read" "$(cat "$T/dns3.log")" "loaded from the store"
+expect "answers after a refused snapshot" "$(q 77.113.0.203.$ZONE A +short)" 127.0.0.2
+kill -TERM "$DNS_PID"
+wait "$DNS_PID"
+DNS_PID=
 
 # --- bad start-up: a clear one-line error ------------------------------------
 out=$(timeout 10 "$BIN" -c "$T/bs.conf" dns --listen 127.0.0.1:$UPORT 2>&1)
