@@ -64,6 +64,8 @@ struct dns_server {
 	struct zone			*zone;
 	struct store			*store;		/* the updater's */
 	char				 snapshot[4096];	/* "" none */
+	int				 snapshot_dir;	/* of the store */
+	const char			*snapshot_name;	/* in it */
 	int				 udp[DNS_THREADS_MAX][DNS_LISTEN_MAX];
 	int				 tcp[DNS_LISTEN_MAX];
 	int				 nthreads;
@@ -737,6 +739,54 @@ dns_updater(void *arg)
 	return NULL;
 }
 
+/*
+ * The store's directory, open from the start: the snapshot is written
+ * when the server stops, after a chroot (process.chroot) may have made
+ * the store's path name nothing. 0, -1 (no snapshot, the reason logged).
+ */
+static int
+dns_snapshot_dir(struct dns_server *srv)
+{
+	char dir[sizeof(srv->snapshot)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", srv->snapshot);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		srv->snapshot_name = srv->snapshot;
+	} else {
+		slash[slash == dir ? 1 : 0] = '\0';
+		srv->snapshot_name = srv->snapshot + (slash - dir) + 1;
+	}
+	if ((srv->snapshot_dir = open(dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		log_warn("dns: zone snapshot: %s", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* The zone for the next start; without it that start scans the store. */
+static void
+dns_snapshot_save(struct dns_server *srv)
+{
+	char serr[600];
+	int64_t t0 = clock_mono_ms();
+
+	switch (zone_snapshot_save(srv->zone, srv->store, srv->snapshot_dir,
+	    srv->snapshot_name, serr, sizeof(serr))) {
+	case -1:
+		log_warnx("dns: zone snapshot: %s", serr);
+		break;
+	case 1:
+		log_info("dns: zone snapshot written to %s, serial %llu, "
+		    "%lld ms", srv->snapshot,
+		    (unsigned long long)zone_serial(srv->zone),
+		    (long long)(clock_mono_ms() - t0));
+		break;
+	}
+}
+
 struct dns_server *
 dns_server_start(const struct dns_server_config *cfg, char *err,
     size_t errlen)
@@ -755,6 +805,7 @@ dns_server_start(const struct dns_server_config *cfg, char *err,
 	memset(srv->udp, -1, sizeof(srv->udp));
 	memset(srv->tcp, -1, sizeof(srv->tcp));
 	srv->stop_pipe[0] = srv->stop_pipe[1] = -1;
+	srv->snapshot_dir = -1;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	srv->nthreads = cfg->threads > 0 ? cfg->threads :
 	    (int)(ncpu > 0 ? ncpu : 1);
@@ -783,7 +834,8 @@ dns_server_start(const struct dns_server_config *cfg, char *err,
 	 * page cache 1.4 s for a million), then follows the journal.
 	 */
 	if ((size_t)snprintf(srv->snapshot, sizeof(srv->snapshot), "%s.zone",
-	    cfg->store.path) >= sizeof(srv->snapshot))
+	    cfg->store.path) >= sizeof(srv->snapshot) ||
+	    dns_snapshot_dir(srv) == -1)
 		srv->snapshot[0] = '\0';
 	t0 = clock_mono_ms();
 	from = "its snapshot";
@@ -875,27 +927,6 @@ dns_server_stop(struct dns_server *srv)
 	errno = saved;
 }
 
-/* The zone for the next start; without it that start scans the store. */
-static void
-dns_snapshot_save(struct dns_server *srv)
-{
-	char serr[600];
-	int64_t t0 = clock_mono_ms();
-
-	switch (zone_snapshot_save(srv->zone, srv->store, srv->snapshot, serr,
-	    sizeof(serr))) {
-	case -1:
-		log_warnx("dns: zone snapshot: %s", serr);
-		break;
-	case 1:
-		log_info("dns: zone snapshot written to %s, serial %llu, "
-		    "%lld ms", srv->snapshot,
-		    (unsigned long long)zone_serial(srv->zone),
-		    (long long)(clock_mono_ms() - t0));
-		break;
-	}
-}
-
 void
 dns_server_wait(struct dns_server *srv)
 {
@@ -913,6 +944,8 @@ dns_server_wait(struct dns_server *srv)
 	/* Every thread is gone: the zone is still, the store ours. */
 	if (srv->updater_started && srv->snapshot[0] != '\0')
 		dns_snapshot_save(srv);
+	if (srv->snapshot_dir != -1)
+		close(srv->snapshot_dir);
 	store_close(srv->store);
 	dns_server_close(srv);
 	free(srv);

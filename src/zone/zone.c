@@ -1080,8 +1080,8 @@ zone_load_snapshot(struct zone *z, struct store *s, const char *path,
 }
 
 int
-zone_snapshot_save(struct zone *z, struct store *s, const char *path,
-    char *err, size_t errlen)
+zone_snapshot_save(struct zone *z, struct store *s, int dirfd,
+    const char *path, char *err, size_t errlen)
 {
 	const struct zone_version *v;
 	struct zone_base *merged = NULL;
@@ -1108,7 +1108,8 @@ zone_snapshot_save(struct zone *z, struct store *s, const char *path,
 		}
 		b = merged;
 	}
-	rc = zone_snapshot_write(b, v->serial, &mark, path, err, errlen);
+	rc = zone_snapshot_write(b, v->serial, &mark, dirfd, path, err,
+	    errlen);
 	zone_base_free(merged);
 	return rc == -1 ? -1 : 1;
 }

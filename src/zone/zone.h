@@ -61,12 +61,12 @@ int		 zone_load_snapshot(struct zone *, struct store *,
 		    const char *path, char *err, size_t errlen);
 
 /*
- * Writes the zone as it is (base and overlay merged) to path, marked
- * with the store's journal entry at its serial. No reader or updater may
- * run. 1 written, 0 nothing to mark it with (an empty journal), -1 error
- * (why in err).
+ * Writes the zone as it is (base and overlay merged) to path, relative
+ * to the directory dirfd (or AT_FDCWD), marked with the store's journal
+ * entry at its serial. No reader or updater may run. 1 written, 0
+ * nothing to mark it with (an empty journal), -1 error (why in err).
  */
-int		 zone_snapshot_save(struct zone *, struct store *,
+int		 zone_snapshot_save(struct zone *, struct store *, int dirfd,
 		    const char *path, char *err, size_t errlen);
 
 /*

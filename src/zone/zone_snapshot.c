@@ -59,7 +59,8 @@ zone_snap_write_all(int fd, const void *p, size_t len, uLong *crc)
 
 int
 zone_snapshot_write(const struct zone_base *b, uint64_t serial,
-    const struct zone_mark *mark, const char *path, char *err, size_t errlen)
+    const struct zone_mark *mark, int dirfd, const char *path, char *err,
+    size_t errlen)
 {
 	struct zone_snap_header h;
 	struct zone_entry e;
@@ -82,8 +83,8 @@ zone_snapshot_write(const struct zone_base *b, uint64_t serial,
 	h.v4n = b != NULL ? b->v4n : 0;
 	for (len = 0; b != NULL && len < ZONE_NLENS; len++)
 		h.nwide[len] = b->nwide[len];
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1)
+	if ((fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC, 0600)) == -1)
 		goto fail;
 	/* The header goes last, with the CRC: a torn file fails it. */
 	if (lseek(fd, (off_t)sizeof(h), SEEK_SET) == -1)
@@ -117,14 +118,17 @@ zone_snapshot_write(const struct zone_base *b, uint64_t serial,
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, path) == -1)
+	if (renameat(dirfd, tmp, dirfd, path) == -1)
 		goto fail;
+	/* The rename itself, on disk: the directory's own fsync. */
+	if (dirfd != AT_FDCWD)
+		(void)fsync(dirfd);
 	return 0;
 fail:
 	snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 	if (fd != -1)
 		close(fd);
-	(void)unlink(tmp);
+	(void)unlinkat(dirfd, tmp, 0);
 	return -1;
 }
 

@@ -21,11 +21,13 @@ struct zone_mark {
 };
 
 /*
- * Writes base b (NULL: empty) at serial to path: a temporary file,
- * fsync'd, renamed over path. 0, or -1 and a message in err.
+ * Writes base b (NULL: empty) at serial to path, relative to the
+ * directory dirfd (or AT_FDCWD): a temporary file, fsync'd, renamed over
+ * path. A directory opened before a chroot still names the store's.
+ * 0, or -1 and a message in err.
  */
 int	 zone_snapshot_write(const struct zone_base *b, uint64_t serial,
-	    const struct zone_mark *, const char *path, char *err,
+	    const struct zone_mark *, int dirfd, const char *path, char *err,
 	    size_t errlen);
 
 /*

@@ -7,6 +7,7 @@
 
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -410,7 +411,8 @@ save(struct fixture *f, const char *path)
 {
 	char err[512];
 
-	if (zone_snapshot_save(f->z, f->s, path, err, sizeof(err)) != 1)
+	if (zone_snapshot_save(f->z, f->s, AT_FDCWD, path, err,
+	    sizeof(err)) != 1)
 		fail_msg("zone_snapshot_save: %s", err);
 }
 
