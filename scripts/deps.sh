@@ -8,7 +8,7 @@ build_pkgs=(gcc make cmake pkg-config libsqlite3-dev libinih-dev libevent-dev
 	libjansson-dev)
 test_pkgs=(libcmocka-dev sqlite3 rbldnsd bind9-dnsutils knot-dnsutils unbound
 	python3 dnsperf clang curl cppcheck clang-tidy
-	libclang-rt-14-dev util-linux iproute2 swaks libnet-ssleay-perl postfix
+	libclang-rt-14-dev util-linux procps iproute2 swaks libnet-ssleay-perl postfix
 	chromium nodejs spamassassin rspamd graphviz nsd knot systemd)
 
 want=("${build_pkgs[@]}")

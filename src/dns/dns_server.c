@@ -65,6 +65,7 @@ struct dns_server {
 	struct store			*store;		/* the updater's */
 	char				 snapshot[4096];	/* "" none */
 	int				 snapshot_dir;	/* of the store */
+	int				 snapshot_stale;	/* loaded from the store */
 	const char			*snapshot_name;	/* in it */
 	int				 udp[DNS_THREADS_MAX][DNS_LISTEN_MAX];
 	int				 tcp[DNS_LISTEN_MAX];
@@ -698,48 +699,6 @@ dns_rrl_log(struct dns_server *srv)
 }
 
 /*
- * The updater: follows the journal every poll_ms until told to stop. It
- * runs niced (Linux sets nice per thread), so that on a CPU it shares
- * with a worker, a merge of a new base waits for the answers rather than
- * the answers for the merge; it still gets a tenth of a busy CPU, ample
- * for 200 ms polls.
- */
-static void *
-dns_updater(void *arg)
-{
-	struct dns_server *srv = arg;
-	char serr[600];
-	size_t changed;
-	int64_t next, rrl_next;
-
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
-	    DNS_UPDATER_NICE) == -1)
-		log_debug("dns: updater priority: %s", strerror(errno));
-	next = rrl_next = clock_mono_ms();
-	while (!srv->stop) {
-		struct pollfd p = { .fd = srv->stop_pipe[0], .events = POLLIN };
-		int64_t wait = next - clock_mono_ms();
-
-		if (wait > 0 && poll(&p, 1, (int)wait) > 0)
-			break;
-		next = clock_mono_ms() + srv->cfg->poll_ms;
-		if (zone_follow(srv->zone, srv->store, &changed, serr,
-		    sizeof(serr)) == -1)
-			log_warnx("dns: following the store: %s", serr);
-		else if (changed > 0)
-			log_debug("dns: %zu changes, serial %llu", changed,
-			    (unsigned long long)zone_serial(srv->zone));
-		zone_reclaim(srv->zone);
-		if (clock_mono_ms() >= rrl_next) {
-			dns_rrl_log(srv);
-			rrl_next = clock_mono_ms() + DNS_RRL_LOG_MS;
-		}
-	}
-	dns_rrl_log(srv);
-	return NULL;
-}
-
-/*
  * The store's directory, open from the start: the snapshot is written
  * when the server stops, after a chroot (process.chroot) may have made
  * the store's path name nothing. 0, -1 (no snapshot, the reason logged).
@@ -785,6 +744,54 @@ dns_snapshot_save(struct dns_server *srv)
 		    (long long)(clock_mono_ms() - t0));
 		break;
 	}
+}
+
+/*
+ * The updater: follows the journal every poll_ms until told to stop. It
+ * runs niced (Linux sets nice per thread), so that on a CPU it shares
+ * with a worker, a merge of a new base waits for the answers rather than
+ * the answers for the merge; it still gets a tenth of a busy CPU, ample
+ * for 200 ms polls.
+ */
+static void *
+dns_updater(void *arg)
+{
+	struct dns_server *srv = arg;
+	char serr[600];
+	size_t changed;
+	int64_t next, rrl_next;
+
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
+	    DNS_UPDATER_NICE) == -1)
+		log_debug("dns: updater priority: %s", strerror(errno));
+	/*
+	 * A zone read from the store gets its snapshot now, not only at a
+	 * clean stop: a server killed before one still restarts from it.
+	 */
+	if (srv->snapshot_stale)
+		dns_snapshot_save(srv);
+	next = rrl_next = clock_mono_ms();
+	while (!srv->stop) {
+		struct pollfd p = { .fd = srv->stop_pipe[0], .events = POLLIN };
+		int64_t wait = next - clock_mono_ms();
+
+		if (wait > 0 && poll(&p, 1, (int)wait) > 0)
+			break;
+		next = clock_mono_ms() + srv->cfg->poll_ms;
+		if (zone_follow(srv->zone, srv->store, &changed, serr,
+		    sizeof(serr)) == -1)
+			log_warnx("dns: following the store: %s", serr);
+		else if (changed > 0)
+			log_debug("dns: %zu changes, serial %llu", changed,
+			    (unsigned long long)zone_serial(srv->zone));
+		zone_reclaim(srv->zone);
+		if (clock_mono_ms() >= rrl_next) {
+			dns_rrl_log(srv);
+			rrl_next = clock_mono_ms() + DNS_RRL_LOG_MS;
+		}
+	}
+	dns_rrl_log(srv);
+	return NULL;
 }
 
 struct dns_server *
@@ -844,6 +851,7 @@ dns_server_start(const struct dns_server_config *cfg, char *err,
 		if (srv->snapshot[0] != '\0')
 			log_info("dns: zone snapshot not used: %s", serr);
 		from = "the store";
+		srv->snapshot_stale = srv->snapshot[0] != '\0';
 		if (zone_load(srv->zone, srv->store, serr, sizeof(serr)) ==
 		    -1) {
 			snprintf(err, errlen, "loading the zone: %s", serr);

@@ -63,7 +63,7 @@ int		 zone_load_snapshot(struct zone *, struct store *,
 /*
  * Writes the zone as it is (base and overlay merged) to path, relative
  * to the directory dirfd (or AT_FDCWD), marked with the store's journal
- * entry at its serial. No reader or updater may run. 1 written, 0
+ * entry at its serial. Updater only (readers may run). 1 written, 0
  * nothing to mark it with (an empty journal), -1 error (why in err).
  */
 int		 zone_snapshot_save(struct zone *, struct store *, int dirfd,

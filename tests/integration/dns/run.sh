@@ -283,6 +283,23 @@ start_dns "$T/dns3.log"
 contains "damaged snapshot refused" "$(cat "$T/dns3.log")" "CRC mismatch"
 contains "then the store is read" "$(cat "$T/dns3.log")" "loaded from the store"
 expect "answers after a refused snapshot" "$(q 77.113.0.203.$ZONE A +short)" 127.0.0.2
+# Read from the store, it writes a snapshot at once: killed, it restarts
+# from that one.
+for _ in $(seq 1 50); do
+	grep -q "zone snapshot written" "$T/dns3.log" && break
+	sleep 0.1
+done
+contains "snapshot written after a load from the store" \
+    "$(cat "$T/dns3.log")" "zone snapshot written"
+# The server itself, not the timeout(1) around it.
+srv_pid=$(pgrep -P "$DNS_PID")
+[ -n "$srv_pid" ] && kill -KILL "$srv_pid"
+wait "$DNS_PID" 2>/dev/null
+DNS_PID=
+start_dns "$T/dns4.log"
+contains "restart after kill -9 from the snapshot" "$(cat "$T/dns4.log")" \
+    "loaded from its snapshot"
+expect "answers after kill -9" "$(q 77.113.0.203.$ZONE A +short)" 127.0.0.2
 kill -TERM "$DNS_PID"
 wait "$DNS_PID"
 DNS_PID=
