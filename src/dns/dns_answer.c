@@ -846,18 +846,6 @@ dns_query_peek(const struct dns_zone *zone, const uint8_t *query,
 	return 0;
 }
 
-int
-dns_query_addr(const struct dns_zone *zone, const uint8_t *query,
-    size_t qlen, struct addr *out)
-{
-	struct dns_peek pk;
-
-	if (dns_query_peek(zone, query, qlen, &pk) == 0)
-		return 0;
-	*out = pk.addr;
-	return 1;
-}
-
 /* RFC 1123 2.1 host names: letters, digits, inner hyphens. */
 static int
 dns_zone_check_name(const char *s, size_t len)

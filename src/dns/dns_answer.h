@@ -139,10 +139,6 @@ size_t	 dns_answer_peeked(const struct dns_zone *,
 	    const uint8_t *query, size_t qlen, uint8_t *out, size_t outmax,
 	    int flags, const struct dns_peek *pk);
 
-/* dns_query_peek's address alone: 1 and *out, else 0. */
-int	 dns_query_addr(const struct dns_zone *, const uint8_t *query,
-	    size_t qlen, struct addr *out);
-
 /*
  * The TXT of a listing exactly as answers carry it: dns.txt with {url}
  * set to the rendered lookup URL (zone transfers send the same text).

@@ -152,9 +152,9 @@ static const char *const store_sql[ST_NSTATEMENTS] = {
 	    " ORDER BY serial",
 	[ST_SERIAL] =
 	    "SELECT coalesce(max(serial), 0) FROM change",
-	/* NOT INDEXED: a table scan, see store_zone_rows(). */
 	[ST_CHANGE_AT] =
 	    "SELECT t, addr, plen, op FROM change WHERE serial = ?1",
+	/* NOT INDEXED: a table scan, see store_zone_rows(). */
 	[ST_ZONE_ROWS] =
 	    "SELECT addr, plen, listed_since, last_seen, expires, classes"
 	    " FROM listing NOT INDEXED WHERE state = 1",
@@ -988,7 +988,6 @@ store_prefix_excluded(struct store *s, const struct prefix *pfx,
 	return p.hit;
 }
 
-
 /*
  * A new hit's uid, in time order: 48 bits of milliseconds since 1970,
  * then 80 random bits, as 32 hex digits (the layout of a UUIDv7 without
@@ -1096,16 +1095,6 @@ store_hit_is_probe(struct store *s, const struct store_hit *h)
 }
 
 /*
- * One hit, inside the caller's transaction. The hit row is always kept:
- * it is the evidence a lookup shows, even when nothing gets listed.
- *
- * The listing is keyed by the single address (/128). A listing that is
- * active at the hit's time is extended: expires = last_seen + ttl, so
- * "28 days after the last abuse" holds whatever order hits arrive in.
- * Otherwise (new, pending, delisted, expired) it starts a new listing
- * once min_hits listable hits fall within the window ending at this hit.
- */
-/*
  * The prefix a batch of hits journaled last. A reader of the journal
  * reads each changed listing as it is after the commit, so one entry per
  * listing per transaction says all there is; a flood from one bouncer,
@@ -1117,6 +1106,16 @@ struct store_batch {
 	int		 any;
 };
 
+/*
+ * One hit, inside the caller's transaction. The hit row is always kept:
+ * it is the evidence a lookup shows, even when nothing gets listed.
+ *
+ * The listing is keyed by the single address (/128). A listing that is
+ * active at the hit's time is extended: expires = last_seen + ttl, so
+ * "28 days after the last abuse" holds whatever order hits arrive in.
+ * Otherwise (new, pending, delisted, expired) it starts a new listing
+ * once min_hits listable hits fall within the window ending at this hit.
+ */
 static int
 store_hit_apply(struct store *s, const struct store_hit *h,
     enum store_hit_outcome *outcome, struct store_batch *batch)

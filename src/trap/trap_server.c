@@ -520,17 +520,27 @@ trap_commit_batch(struct trap_server *srv, size_t n)
 	return rc;
 }
 
+/* The first queued hit not yet done: done ones are the queue's front. */
+static struct trap_pend *
+trap_pend_first_undone(struct trap_server *srv)
+{
+	struct trap_pend *p = TAILQ_FIRST(&srv->pend);
+
+	while (p != NULL && p->done)
+		p = TAILQ_NEXT(p, entry);
+	return p;
+}
+
 /* The batch in flight is committed (rc 0) or failed: its hits say so. */
 static void
 trap_commit_end(struct trap_server *srv, int rc)
 {
-	struct trap_pend *p = TAILQ_FIRST(&srv->pend);
+	struct trap_pend *p;
 	size_t i = 0;
 
 	/* The batch is the first hits not done, in queue order. */
-	while (p != NULL && p->done)
-		p = TAILQ_NEXT(p, entry);
-	for (; p != NULL && i < srv->inflight; p = TAILQ_NEXT(p, entry), i++) {
+	for (p = trap_pend_first_undone(srv); p != NULL &&
+	    i < srv->inflight; p = TAILQ_NEXT(p, entry), i++) {
 		p->done = 1;
 		p->rc = rc;
 		p->outcome = rc == 0 ? srv->outcomes[i] :
@@ -556,10 +566,8 @@ trap_commit_start(struct trap_server *srv)
 
 	if (srv->inflight > 0 || srv->npend == 0)
 		return;
-	p = TAILQ_FIRST(&srv->pend);
-	while (p != NULL && p->done)
-		p = TAILQ_NEXT(p, entry);
-	for (; p != NULL && n < TRAP_COMMIT_MAX; p = TAILQ_NEXT(p, entry))
+	for (p = trap_pend_first_undone(srv); p != NULL &&
+	    n < TRAP_COMMIT_MAX; p = TAILQ_NEXT(p, entry))
 		srv->batch[n++] = p->h;
 	/* Cannot happen: npend counts them. */
 	if (n == 0)
