@@ -74,8 +74,13 @@ enum st {
 	" hits, classes, times_listed, delisted_at, delist_how, reason"
 
 static const char *const store_sql[ST_NSTATEMENTS] = {
+	/*
+	 * OR FAIL: a failed hit fails its whole batch, which is rolled
+	 * back, so the statement needs no journal of its own to undo
+	 * itself (ABORT, the default, writes one for every hit).
+	 */
 	[ST_HIT_INSERT] =
-	    "INSERT INTO hit (t, addr, class, subclass, sensor, helo,"
+	    "INSERT OR FAIL INTO hit (t, addr, class, subclass, sensor, helo,"
 	    " mail_from, rcpt, excerpt, uid) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
 	    "?9,?10)",
 	[ST_LISTING_GET] =
@@ -713,6 +718,19 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
 }
 
+/*
+ * Text the statement reads in place, without a copy: for strings that
+ * outlive the statement's step, after which the caller clears them.
+ */
+static void
+bind_text_static(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
 static void
 column_addr(sqlite3_stmt *st, int i, struct addr *a)
 {
@@ -1025,6 +1043,7 @@ store_hit_insert(struct store *s, const struct store_hit *h)
 {
 	sqlite3_stmt *st;
 	char uid[STORE_UID_LEN + 1];
+	int rc;
 
 	if ((st = store_stmt(s, ST_HIT_INSERT)) == NULL)
 		return -1;
@@ -1033,14 +1052,17 @@ store_hit_insert(struct store *s, const struct store_hit *h)
 	sqlite3_bind_int64(st, 1, h->t);
 	bind_addr(st, 2, &h->addr);
 	sqlite3_bind_int(st, 3, (int)h->class);
-	bind_text(st, 4, h->subclass);
-	bind_text(st, 5, h->sensor);
-	bind_text(st, 6, h->helo);
-	bind_text(st, 7, h->mail_from);
-	bind_text(st, 8, h->rcpt);
-	bind_text(st, 9, h->excerpt);
-	bind_text(st, 10, h->uid != NULL ? h->uid : uid);
-	return store_done(s, st, "recording hit");
+	bind_text_static(st, 4, h->subclass);
+	bind_text_static(st, 5, h->sensor);
+	bind_text_static(st, 6, h->helo);
+	bind_text_static(st, 7, h->mail_from);
+	bind_text_static(st, 8, h->rcpt);
+	bind_text_static(st, 9, h->excerpt);
+	bind_text_static(st, 10, h->uid != NULL ? h->uid : uid);
+	rc = store_done(s, st, "recording hit");
+	/* The strings are the caller's and uid is ours: let go of them. */
+	sqlite3_clear_bindings(st);
+	return rc;
 }
 
 /* Listable hits from a within (t - window, t]. */
@@ -1095,16 +1117,91 @@ store_hit_is_probe(struct store *s, const struct store_hit *h)
 }
 
 /*
- * The prefix a batch of hits journaled last. A reader of the journal
- * reads each changed listing as it is after the commit, so one entry per
- * listing per transaction says all there is; a flood from one bouncer,
- * the common shape of backscatter, is many hits of one address in every
- * group commit, and each entry costs two B-tree inserts.
+ * The listings a batch of hits touches, kept while the batch runs and
+ * written once at its end. A flood from one bouncer, the common shape of
+ * backscatter, is many hits of a few addresses in every group commit;
+ * reading, excluding, updating and journaling each listing once per
+ * batch instead of once per hit is most of what a hit cost beyond its
+ * own row. A reader of the journal reads each changed listing as it is
+ * after the commit, so one entry per listing per transaction says all
+ * there is. When more listings come than the batch keeps, the kept ones
+ * are written out and it starts again.
  */
-struct store_batch {
-	struct prefix	 journaled;
-	int		 any;
+#define STORE_BATCH_LISTINGS	16
+
+struct store_batch_listing {
+	struct listing	 l;
+	int		 raw_state;
+	int		 special;	/* a special range not allowed */
+	int		 excluded;	/* by an exclusion: no listing */
+	int		 present;	/* the row exists, stored or here */
+	int		 stored;	/* the row exists in the store */
+	int		 dirty;		/* l is newer than the stored row */
+	int		 journaled;
 };
+
+struct store_batch {
+	struct store_batch_listing	 ent[STORE_BATCH_LISTINGS];
+	size_t				 n;
+};
+
+/* Writes the batch's changed listings; the batch keeps them. */
+static int
+store_batch_flush(struct store *s, struct store_batch *b)
+{
+	struct store_batch_listing *e;
+
+	for (size_t i = 0; i < b->n; i++) {
+		e = &b->ent[i];
+		if (!e->dirty)
+			continue;
+		e->l.state = (enum listing_state)e->raw_state;
+		if ((e->stored ? store_row_update(s, &e->l, e->raw_state) :
+		    store_row_insert(s, &e->l)) == -1)
+			return -1;
+		e->stored = 1;
+		e->dirty = 0;
+	}
+	return 0;
+}
+
+/* The batch's entry for the single address a, read in if new; NULL: -1. */
+static struct store_batch_listing *
+store_batch_get(struct store *s, struct store_batch *b, const struct addr *a)
+{
+	struct store_batch_listing *e;
+	struct prefix p;
+	int rc;
+
+	prefix_from_addr(&p, a);
+	for (size_t i = 0; i < b->n; i++) {
+		e = &b->ent[i];
+		if (e->l.prefix.len == p.len &&
+		    addr_cmp(&e->l.prefix.addr, &p.addr) == 0)
+			return e;
+	}
+	if (b->n == STORE_BATCH_LISTINGS) {
+		if (store_batch_flush(s, b) == -1)
+			return NULL;
+		b->n = 0;
+	}
+	e = &b->ent[b->n];
+	memset(e, 0, sizeof(*e));
+	e->l.prefix = p;
+	e->special = special_match(a, s->allow_special, NULL) != NULL;
+	if (!e->special && (rc = store_is_excluded(s, a, NULL)) != 0) {
+		if (rc == -1)
+			return NULL;
+		e->excluded = 1;
+	}
+	if (!e->special && !e->excluded) {
+		if ((rc = store_row_get(s, &p, &e->l, &e->raw_state)) == -1)
+			return NULL;
+		e->present = e->stored = rc;
+	}
+	b->n++;
+	return e;
+}
 
 /*
  * One hit, inside the caller's transaction. The hit row is always kept:
@@ -1120,10 +1217,10 @@ static int
 store_hit_apply(struct store *s, const struct store_hit *h,
     enum store_hit_outcome *outcome, struct store_batch *batch)
 {
-	struct listing l;
-	struct prefix p;
+	struct store_batch_listing *e;
+	struct listing *l;
 	int64_t count;
-	int raw_state, found, active;
+	int active;
 
 	if ((unsigned int)h->class >= HIT_MANUAL) {
 		store_seterr(s, "hit class %d is not a trap class",
@@ -1143,39 +1240,35 @@ store_hit_apply(struct store *s, const struct store_hit *h,
 		*outcome = STORE_HIT_NOT_LISTABLE;
 		return 0;
 	}
-	if (special_match(&h->addr, s->allow_special, NULL) != NULL) {
+	if ((e = store_batch_get(s, batch, &h->addr)) == NULL)
+		return -1;
+	if (e->special) {
 		*outcome = STORE_HIT_SPECIAL;
 		return 0;
 	}
-	switch (store_is_excluded(s, &h->addr, NULL)) {
-	case -1:
-		return -1;
-	case 1:
+	if (e->excluded) {
 		*outcome = STORE_HIT_EXCLUDED;
 		return 0;
 	}
-
-	prefix_from_addr(&p, &h->addr);
-	if ((found = store_row_get(s, &p, &l, &raw_state)) == -1)
-		return -1;
-	if (!found) {
-		memset(&l, 0, sizeof(l));
-		l.prefix = p;
-		l.first_seen = h->t;
-		l.last_seen = h->t;
-		raw_state = LISTING_PENDING;
+	l = &e->l;
+	if (!e->present) {
+		l->first_seen = h->t;
+		l->last_seen = h->t;
+		e->raw_state = LISTING_PENDING;
+		e->present = 1;
 	}
-	active = found && raw_state == LISTING_LISTED && l.expires > h->t;
-	l.hits++;
-	l.classes |= HIT_CLASS_BIT(h->class);
-	if (h->t > l.last_seen)
-		l.last_seen = h->t;
+	active = e->raw_state == LISTING_LISTED && l->expires > h->t;
+	l->hits++;
+	l->classes |= HIT_CLASS_BIT(h->class);
+	if (h->t > l->last_seen)
+		l->last_seen = h->t;
+	e->dirty = 1;
 
 	if (active) {
-		int64_t until = store_add_time(l.last_seen, s->ttl);
+		int64_t until = store_add_time(l->last_seen, s->ttl);
 
-		if (until > l.expires)
-			l.expires = until;
+		if (until > l->expires)
+			l->expires = until;
 		*outcome = STORE_HIT_EXTENDED;
 	} else {
 		count = 1;
@@ -1183,28 +1276,19 @@ store_hit_apply(struct store *s, const struct store_hit *h,
 		    store_hits_in_window(s, &h->addr, h->t, &count) == -1)
 			return -1;
 		if (count >= s->min_hits) {
-			raw_state = LISTING_LISTED;
-			l.listed_since = h->t;
-			l.last_seen = h->t > l.last_seen ? h->t : l.last_seen;
-			l.expires = store_add_time(l.last_seen, s->ttl);
-			l.times_listed++;
-			l.reason[0] = '\0';
+			e->raw_state = LISTING_LISTED;
+			l->listed_since = h->t;
+			l->expires = store_add_time(l->last_seen, s->ttl);
+			l->times_listed++;
+			l->reason[0] = '\0';
 			*outcome = STORE_HIT_LISTED;
 		} else
 			*outcome = STORE_HIT_PENDING;
 	}
-	l.state = (enum listing_state)raw_state;
-	if ((found ? store_row_update(s, &l, raw_state) :
-	    store_row_insert(s, &l)) == -1)
-		return -1;
-	if (*outcome == STORE_HIT_PENDING)
+	if (*outcome == STORE_HIT_PENDING || e->journaled)
 		return 0;
-	if (batch->any && batch->journaled.len == p.len &&
-	    addr_cmp(&batch->journaled.addr, &p.addr) == 0)
-		return 0;
-	batch->journaled = p;
-	batch->any = 1;
-	return store_journal(s, h->t, &p, STORE_CHANGE_LIST);
+	e->journaled = 1;
+	return store_journal(s, h->t, &l->prefix, STORE_CHANGE_LIST);
 }
 
 int
@@ -1212,7 +1296,7 @@ store_record_hits(struct store *s, const struct store_hit *hits, size_t n,
     enum store_hit_outcome *outcomes)
 {
 	enum store_hit_outcome dummy;
-	struct store_batch batch = { .any = 0 };
+	struct store_batch batch = { .n = 0 };
 
 	if (store_op_begin(s) == -1)
 		return -1;
@@ -1221,6 +1305,8 @@ store_record_hits(struct store *s, const struct store_hit *hits, size_t n,
 		    outcomes ? &outcomes[i] : &dummy, &batch) == -1)
 			return store_op_end(s, 0);
 	}
+	if (store_batch_flush(s, &batch) == -1)
+		return store_op_end(s, 0);
 	return store_op_end(s, 1);
 }
 
@@ -2466,7 +2552,7 @@ store_ingest_hits(struct store *s, const struct store_hit *hits, size_t n,
     enum store_hit_outcome *outcomes, unsigned char *dup, size_t *ndup)
 {
 	enum store_hit_outcome dummy;
-	struct store_batch batch = { .any = 0 };
+	struct store_batch batch = { .n = 0 };
 	size_t skipped = 0;
 	int found;
 
@@ -2493,6 +2579,8 @@ store_ingest_hits(struct store *s, const struct store_hit *hits, size_t n,
 		    outcomes ? &outcomes[i] : &dummy, &batch) == -1)
 			return store_op_end(s, 0);
 	}
+	if (store_batch_flush(s, &batch) == -1)
+		return store_op_end(s, 0);
 	if (store_op_end(s, 1) == -1)
 		return -1;
 	if (ndup != NULL)

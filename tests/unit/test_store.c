@@ -712,6 +712,84 @@ test_batch_of_one_address(void **state)
 	}
 }
 
+/*
+ * A batch keeps the listings it touches and writes them at its end, and
+ * starts again past STORE_BATCH_LISTINGS (16) of them: whatever the
+ * interleaving, the outcome of every hit and every listing must be what
+ * hits recorded one by one make of them. 20 addresses here, one of them
+ * excluded, one special, one listed before the batch, and min_hits 2 so that hits in
+ * the batch move listings from pending to listed.
+ */
+static void
+test_batch_agrees_with_single_hits(void **state)
+{
+	struct fixture *f = *state;
+	struct store_config c = config_for(f->path);
+	struct store *one, *many;
+	struct store_hit h[60];
+	enum store_hit_outcome o_one, o_many[60];
+	struct prefix ex = test_prefix("8.8.8.7/32");
+	struct listing l1, lm;
+	char path[160], ip[20][32], err[256];
+
+	store_close(f->s);
+	f->s = NULL;
+	c.min_hits = 2;
+	if ((many = store_open(&c, 0, err, sizeof(err))) == NULL)
+		fail_msg("store_open: %s", err);
+	snprintf(path, sizeof(path), "%s/var/one.db", f->dir);
+	c.path = path;
+	if ((one = store_open(&c, STORE_OPEN_CREATE, err, sizeof(err))) == NULL)
+		fail_msg("store_open: %s", err);
+	for (size_t i = 0; i < 20; i++)
+		snprintf(ip[i], sizeof(ip[i]), "8.8.8.%zu", i + 1);
+	/* Documentation space, not allowed here: never listed. */
+	snprintf(ip[19], sizeof(ip[19]), "192.0.2.20");
+	assert_int_equal(store_exclude_add(one, &ex, T0, "t", "t"), 0);
+	assert_int_equal(store_exclude_add(many, &ex, T0, "t", "t"), 0);
+	hit(one, ip[0], T0, HIT_BOUNCE);
+	hit(one, ip[0], T0 + 1, HIT_BOUNCE);
+	hit(many, ip[0], T0, HIT_BOUNCE);
+	hit(many, ip[0], T0 + 1, HIT_BOUNCE);
+
+	for (size_t i = 0; i < 60; i++) {
+		memset(&h[i], 0, sizeof(h[i]));
+		h[i].t = T0 + 10 + (int64_t)i;
+		h[i].addr = test_addr(ip[(i * 7) % 20]);
+		h[i].class = i % 3 == 0 ? HIT_CALLOUT : HIT_BOUNCE;
+		h[i].subclass = "test";
+	}
+	assert_int_equal(store_record_hits(many, h, 60, o_many), 0);
+	for (size_t i = 0; i < 60; i++) {
+		assert_int_equal(store_record_hit(one, &h[i], &o_one), 0);
+		assert_int_equal(o_many[i], o_one);
+	}
+	for (size_t i = 0; i < 20; i++) {
+		struct addr a = test_addr(ip[i]);
+		int found = store_lookup(one, &a, T0 + 100, &l1);
+
+		assert_int_equal(store_lookup(many, &a, T0 + 100, &lm), found);
+		if (!found)
+			continue;
+		assert_int_equal(lm.state, l1.state);
+		assert_int_equal(lm.hits, l1.hits);
+		assert_int_equal(lm.classes, l1.classes);
+		assert_int_equal(lm.first_seen, l1.first_seen);
+		assert_int_equal(lm.last_seen, l1.last_seen);
+		assert_int_equal(lm.listed_since, l1.listed_since);
+		assert_int_equal(lm.expires, l1.expires);
+		assert_int_equal(lm.times_listed, l1.times_listed);
+	}
+	/* 8.8.8.7 (hit 18: 18 * 7 % 20 = 6) is excluded: no listing. */
+	assert_int_equal(o_many[18], STORE_HIT_EXCLUDED);
+	assert_int_equal(listed(many, "8.8.8.7", T0 + 100), 0);
+	assert_int_equal(listed(many, "8.8.8.1", T0 + 100), 1);
+	/* 192.0.2.20 (hit 17: 17 * 7 % 20 = 19) is special. */
+	assert_int_equal(o_many[17], STORE_HIT_SPECIAL);
+	store_close(one);
+	f->s = many;
+}
+
 static void
 test_transaction_rollback(void **state)
 {
@@ -1072,6 +1150,7 @@ main(void)
 		T(test_audit),
 		T(test_batch_is_all_or_nothing),
 		T(test_batch_of_one_address),
+		T(test_batch_agrees_with_single_hits),
 		T(test_transaction_rollback),
 		T(test_listing_walk_filters),
 		T(test_refuses_foreign_files),
