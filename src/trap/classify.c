@@ -126,7 +126,8 @@ classify_find(const char *hay, size_t n, const char *needle, size_t k)
 		return hay;
 	while ((size_t)(end - p) >= k &&
 	    (p = memchr(p, needle[0], (size_t)(end - p) - k + 1)) != NULL) {
-		if (memcmp(p, needle, k) == 0)
+		/* Most candidates differ at once: no call for them. */
+		if ((k == 1 || p[1] == needle[1]) && memcmp(p, needle, k) == 0)
 			return p;
 		p++;
 	}
@@ -1118,16 +1119,32 @@ classify_escape(const char *in, size_t n, char *out, size_t cap)
 {
 	char unit[12];
 	size_t i, o = 0, total = 0, used, u;
+	unsigned char c;
 
-	for (i = 0; i < n; i += used)
-		total += classify_escape_unit(in, n, i, unit, &used);
+	/* Printable ASCII but the backslash stands for itself: most bytes. */
 	for (i = 0; i < n; i += used) {
-		u = classify_escape_unit(in, n, i, unit, &used);
+		c = (unsigned char)in[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			total++;
+			used = 1;
+		} else
+			total += classify_escape_unit(in, n, i, unit, &used);
+	}
+	for (i = 0; i < n; i += used) {
+		c = (unsigned char)in[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			unit[0] = (char)c;
+			u = used = 1;
+		} else
+			u = classify_escape_unit(in, n, i, unit, &used);
 		if (total > cap && o + u + 3 > cap)
 			break;
 		if (o + u > cap)
 			break;
-		memcpy(out + o, unit, u);
+		if (u == 1)
+			out[o] = unit[0];
+		else
+			memcpy(out + o, unit, u);
 		o += u;
 	}
 	if (total > cap && cap >= 3 && o + 3 <= cap) {

@@ -119,9 +119,15 @@ mime_hdrs_next(struct mime_hdrs *it, struct mime_hdr *h)
 int
 mime_hdr_is(const struct mime_hdr *h, const char *name)
 {
-	size_t n = strlen(name);
-
-	return h->namelen == n && strncasecmp(h->name, name, n) == 0;
+	/*
+	 * Most names differ in their first letter. When strncasecmp says
+	 * equal, name has namelen bytes before any NUL (a field name has
+	 * none), so name[namelen] is in bounds and must end it.
+	 */
+	if (h->namelen == 0 || mime_lower(h->name[0]) != mime_lower(name[0]))
+		return 0;
+	return strncasecmp(h->name, name, h->namelen) == 0 &&
+	    name[h->namelen] == '\0';
 }
 
 /*
@@ -509,7 +515,14 @@ mime_ctype_default(struct mime_ctype *ct)
 static int
 mime_is_tspecial(char c)
 {
-	return strchr("()<>@,;:\\\"/[]?=", c) != NULL && c != '\0';
+	switch (c) {
+	case '(': case ')': case '<': case '>': case '@': case ',': case ';':
+	case ':': case '\\': case '"': case '/': case '[': case ']': case '?':
+	case '=':
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* Skips blanks and (nested) comments; RFC 5322 3.2.2 CFWS, folded already. */

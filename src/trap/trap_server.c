@@ -54,7 +54,7 @@
  * dominate and a bigger group only delays replies.
  */
 #define TRAP_COMMIT_MAX		256
-/* A session id: 64 random bits in hex. */
+/* A session id: 64 bits in hex (trap_conn_id). */
 #define TRAP_ID_LEN		16
 /* Descriptors besides the sessions': listeners, store, pipe, stderr. */
 #define TRAP_FD_SPARE		64
@@ -182,6 +182,8 @@ struct trap_server {
 	struct trap_ip			**ips;
 	size_t				 nips;		/* buckets, 2^n */
 	uint64_t			 ipseed;
+	uint64_t			 idkey;		/* random, for ids */
+	uint64_t			 nids;		/* sessions so far */
 };
 
 static void	trap_conn_free(struct trap_conn *);
@@ -1236,6 +1238,30 @@ trap_trusted(const struct trap_server *srv, const struct addr *a)
 	return 0;
 }
 
+/*
+ * A session's id: the count of sessions so far and a random key made at
+ * start, mixed by an invertible function (the finaliser of SplitMix64),
+ * so no two sessions of a process share one and ids of two runs differ.
+ * The ids only tie a session's log lines together; they need not be
+ * unpredictable, and RAND_bytes plus eight printfs were a tenth of the
+ * trap's own work for a short session.
+ */
+static void
+trap_conn_id(struct trap_server *srv, char id[TRAP_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t x = srv->idkey + ++srv->nids * 0x9e3779b97f4a7c15ULL;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	for (int i = TRAP_ID_LEN - 1; i >= 0; i--) {
+		id[i] = hex[x & 0x0f];
+		x >>= 4;
+	}
+	id[TRAP_ID_LEN] = '\0';
+}
+
 static void
 trap_accept(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -1244,7 +1270,6 @@ trap_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct trap_conn *c;
 	struct timeval tv;
 	struct addr peer;
-	uint8_t rnd[TRAP_ID_LEN / 2];
 	int proxy;
 
 	(void)l;
@@ -1287,10 +1312,7 @@ trap_accept(struct evconnlistener *l, evutil_socket_t fd,
 	c->proxy_wait = proxy;
 	c->start_ms = clock_mono_ms();
 	addr_format(&peer, c->addrtxt, sizeof(c->addrtxt));
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		memset(rnd, 0, sizeof(rnd));
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(c->id + 2 * i, 3, "%02x", rnd[i]);
+	trap_conn_id(srv, c->id);
 	LIST_INSERT_HEAD(&srv->conns, c, entry);
 	srv->nconns++;
 	/*
@@ -1583,7 +1605,9 @@ trap_server_new(const struct trap_server_config *cfg, char *err,
 	// NOLINTNEXTLINE(bugprone-sizeof-expression): ips is an array of bucket pointers
 	if ((srv->ips = calloc(srv->nips, sizeof(*srv->ips))) == NULL ||
 	    RAND_bytes((unsigned char *)&srv->ipseed,
-	    sizeof(srv->ipseed)) != 1) {
+	    sizeof(srv->ipseed)) != 1 ||
+	    RAND_bytes((unsigned char *)&srv->idkey,
+	    sizeof(srv->idkey)) != 1) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
