@@ -19,7 +19,6 @@
  * lines from several processes sharing stderr do not interleave. Longer
  * lines are cut: a log line is for people, not data.
  */
-#define LOG_LINE_MAX		4096
 /* "file:" and an absolute path. */
 #define LOG_TARGET_MAX		(PATH_MAX + 8)
 
@@ -302,30 +301,17 @@ log_append(char *buf, size_t size, size_t *off, const char *s)
  * has none: journald and the terminal add their own). errno is
  * preserved so that a caller can log and then still act on it.
  */
+/*
+ * Writes msg (NUL-terminated) to the destination, with the time stamp
+ * and name in front where it takes them.
+ */
 static void
-log_vlog(int level, int errnum, const char *fmt, va_list ap)
+log_emit(int level, const char *msg)
 {
-	char msg[LOG_LINE_MAX], line[LOG_LINE_MAX + 64], stamp[32];
+	char line[LOG_LINE_MAX + 64], stamp[32];
 	struct tm tm;
 	time_t now;
-	size_t off = 0;
-	int saved = errno, n;
-
-	if (level > atomic_load(&log_level))
-		return;
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	off = n < 0 ? 0 : (size_t)n;
-	if (off >= sizeof(msg))
-		off = sizeof(msg) - 1;
-	if (errnum != -1 && off < sizeof(msg) - 1) {
-		n = snprintf(msg + off, sizeof(msg) - off, ": %s",
-		    strerror(errnum));
-		if (n > 0)
-			off += (size_t)n;
-		if (off >= sizeof(msg))
-			off = sizeof(msg) - 1;
-	}
-	msg[off] = '\0';
+	size_t off;
 
 	stamp[0] = '\0';
 	pthread_mutex_lock(&log_mu);
@@ -360,6 +346,98 @@ log_vlog(int level, int errnum, const char *fmt, va_list ap)
 		break;
 	}
 	pthread_mutex_unlock(&log_mu);
+}
+
+static void
+log_vlog(int level, int errnum, const char *fmt, va_list ap)
+{
+	char msg[LOG_LINE_MAX];
+	size_t off = 0;
+	int saved = errno, n;
+
+	if (level > atomic_load(&log_level))
+		return;
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	off = n < 0 ? 0 : (size_t)n;
+	if (off >= sizeof(msg))
+		off = sizeof(msg) - 1;
+	if (errnum != -1 && off < sizeof(msg) - 1) {
+		n = snprintf(msg + off, sizeof(msg) - off, ": %s",
+		    strerror(errnum));
+		if (n > 0)
+			off += (size_t)n;
+		if (off >= sizeof(msg))
+			off = sizeof(msg) - 1;
+	}
+	msg[off] = '\0';
+	log_emit(level, msg);
+	errno = saved;
+}
+
+int
+log_enabled(int level)
+{
+	return level <= atomic_load(&log_level);
+}
+
+void
+log_line_init(struct log_line *l)
+{
+	l->len = 0;
+	l->buf[0] = '\0';
+}
+
+/* As much of s[0..n) as fits, the NUL kept. */
+void
+log_line_mem(struct log_line *l, const char *s, size_t n)
+{
+	size_t room = sizeof(l->buf) - 1 - l->len;
+
+	if (n > room)
+		n = room;
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+	l->buf[l->len] = '\0';
+}
+
+void
+log_line_str(struct log_line *l, const char *s)
+{
+	log_line_mem(l, s, strlen(s));
+}
+
+void
+log_line_u64(struct log_line *l, unsigned long long v)
+{
+	char digits[24];
+	size_t i = sizeof(digits);
+
+	do {
+		digits[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	log_line_mem(l, digits + i, sizeof(digits) - i);
+}
+
+void
+log_line_i64(struct log_line *l, long long v)
+{
+	if (v < 0) {
+		log_line_mem(l, "-", 1);
+		/* -LLONG_MIN overflows; its magnitude fits unsigned. */
+		log_line_u64(l, 0ULL - (unsigned long long)v);
+	} else
+		log_line_u64(l, (unsigned long long)v);
+}
+
+void
+log_line_emit(int level, const struct log_line *l)
+{
+	int saved = errno;
+
+	if (level > atomic_load(&log_level))
+		return;
+	log_emit(level, l->buf);
 	errno = saved;
 }
 

@@ -52,6 +52,29 @@ void	 log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A line put together piece by piece, for the lines logged for every hit
+ * and every session: printf's reading of a long format with a dozen
+ * conversions was most of what such a line cost. The pieces are cut at
+ * LOG_LINE_MAX as a formatted line would be; log_line_emit() writes it
+ * as log_info() and friends do.
+ */
+#define LOG_LINE_MAX		4096
+
+struct log_line {
+	size_t	 len;
+	char	 buf[LOG_LINE_MAX];
+};
+
+/* 1 if a line of this level would be written: build it only then. */
+int	 log_enabled(int level);
+void	 log_line_init(struct log_line *);
+void	 log_line_mem(struct log_line *, const char *, size_t);
+void	 log_line_str(struct log_line *, const char *);
+void	 log_line_u64(struct log_line *, unsigned long long);
+void	 log_line_i64(struct log_line *, long long);
+void	 log_line_emit(int level, const struct log_line *);
+
 /* For start-up and impossible states only: never for anything a peer sends. */
 void	 fatal(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));

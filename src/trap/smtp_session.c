@@ -183,11 +183,17 @@ smtp_reply(struct smtp_session *s, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf) - 2, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
+	/* Most replies are fixed text: no printf for them. */
+	if (strchr(fmt, '%') == NULL) {
+		n = (int)strnlen(fmt, sizeof(buf) - 3);
+		memcpy(buf, fmt, (size_t)n);
+	} else {
+		va_start(ap, fmt);
+		n = vsnprintf(buf, sizeof(buf) - 2, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+	}
 	if ((size_t)n > sizeof(buf) - 3)
 		n = (int)sizeof(buf) - 3;
 	buf[n++] = '\r';
@@ -242,8 +248,14 @@ smtp_hit_log(struct smtp_session *s, const struct store_hit *h, int rc,
 {
 	char helo[SMTP_LOG_VALUE_MAX], from[SMTP_LOG_VALUE_MAX];
 	char rcpt[SMTP_LOG_VALUE_MAX], sub[SMTP_LOG_VALUE_MAX];
+	struct log_line l;
 	const char *name, *v;
 
+	if (rc != -1) {
+		s->stats.hits++;
+		if (!log_enabled(LOG_LEVEL_INFO))
+			return;
+	}
 	v = h->helo != NULL ? h->helo : "";
 	smtp_log_quote(v, strlen(v), helo, sizeof(helo));
 	smtp_log_quote(h->mail_from, strlen(h->mail_from), from, sizeof(from));
@@ -259,11 +271,32 @@ smtp_hit_log(struct smtp_session *s, const struct store_hit *h, int rc,
 		    rcpt);
 		return;
 	}
-	s->stats.hits++;
-	log_info("%s event=hit addr=%s class=%s subclass=\"%s\" outcome=%s "
-	    "helo=\"%s\" from=\"%s\" rcpt=\"%s\" rcpts=%zu size=%llu", s->id,
-	    s->addrtxt, name ? name : "?", sub, smtp_outcome_name(outcome),
-	    helo, from, rcpt, nrcpt, (unsigned long long)size);
+	/*
+	 * "%s event=hit addr=%s class=%s subclass=\"%s\" outcome=%s
+	 * helo=\"%s\" from=\"%s\" rcpt=\"%s\" rcpts=%zu size=%llu", by
+	 * pieces: this line is written for every hit.
+	 */
+	log_line_init(&l);
+	log_line_str(&l, s->id);
+	log_line_str(&l, " event=hit addr=");
+	log_line_str(&l, s->addrtxt);
+	log_line_str(&l, " class=");
+	log_line_str(&l, name ? name : "?");
+	log_line_str(&l, " subclass=\"");
+	log_line_str(&l, sub);
+	log_line_str(&l, "\" outcome=");
+	log_line_str(&l, smtp_outcome_name(outcome));
+	log_line_str(&l, " helo=\"");
+	log_line_str(&l, helo);
+	log_line_str(&l, "\" from=\"");
+	log_line_str(&l, from);
+	log_line_str(&l, "\" rcpt=\"");
+	log_line_str(&l, rcpt);
+	log_line_str(&l, "\" rcpts=");
+	log_line_u64(&l, nrcpt);
+	log_line_str(&l, " size=");
+	log_line_u64(&l, (unsigned long long)size);
+	log_line_emit(LOG_LEVEL_INFO, &l);
 }
 
 /*

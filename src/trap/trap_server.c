@@ -820,15 +820,39 @@ static void
 trap_log_close(const struct trap_close_note *n, struct smtp_session *sess)
 {
 	struct smtp_stats st;
+	struct log_line l;
 
+	if (!log_enabled(LOG_LEVEL_INFO))
+		return;
 	memset(&st, 0, sizeof(st));
 	if (sess != NULL)
 		smtp_session_stats(sess, &st);
-	log_info("%s event=close addr=%s reason=%s duration_ms=%lld "
-	    "commands=%u errors=%u transactions=%u hits=%u lost=%u tls=%s",
-	    n->id, n->addrtxt, n->why != NULL ? n->why : "?",
-	    (long long)(clock_mono_ms() - n->start_ms), st.commands, st.errors,
-	    st.transactions, st.hits, st.lost, n->tls_on ? "yes" : "no");
+	/*
+	 * "%s event=close addr=%s reason=%s duration_ms=%lld commands=%u
+	 * errors=%u transactions=%u hits=%u lost=%u tls=%s", by pieces:
+	 * every session ends with it.
+	 */
+	log_line_init(&l);
+	log_line_str(&l, n->id);
+	log_line_str(&l, " event=close addr=");
+	log_line_str(&l, n->addrtxt);
+	log_line_str(&l, " reason=");
+	log_line_str(&l, n->why != NULL ? n->why : "?");
+	log_line_str(&l, " duration_ms=");
+	log_line_i64(&l, (long long)(clock_mono_ms() - n->start_ms));
+	log_line_str(&l, " commands=");
+	log_line_u64(&l, st.commands);
+	log_line_str(&l, " errors=");
+	log_line_u64(&l, st.errors);
+	log_line_str(&l, " transactions=");
+	log_line_u64(&l, st.transactions);
+	log_line_str(&l, " hits=");
+	log_line_u64(&l, st.hits);
+	log_line_str(&l, " lost=");
+	log_line_u64(&l, st.lost);
+	log_line_str(&l, " tls=");
+	log_line_str(&l, n->tls_on ? "yes" : "no");
+	log_line_emit(LOG_LEVEL_INFO, &l);
 }
 
 static void

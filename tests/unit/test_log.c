@@ -116,6 +116,91 @@ test_file_reopen(void **state)
 	rmdir(dir);
 }
 
+/*
+ * A line built by pieces reads as the same line formatted by log_info,
+ * numbers at their extremes included; one too long for a line is cut
+ * where a formatted one would be; below the level, nothing is written.
+ */
+static void
+test_line_pieces(void **state)
+{
+	char dir[] = "/tmp/bs-test-log-XXXXXX", path[128], target[160];
+	char err[256], buf[3 * LOG_LINE_MAX], *nl, *first, *second;
+	static char longtext[LOG_LINE_MAX + 100];
+	struct log_line l;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bs.log", dir);
+	snprintf(target, sizeof(target), "file:%s", path);
+	log_init("test_log", LOG_LEVEL_INFO);
+	assert_int_equal(log_open(target, "daemon", (uid_t)-1, (gid_t)-1, err,
+	    sizeof(err)), 0);
+	assert_true(log_enabled(LOG_LEVEL_INFO));
+	assert_false(log_enabled(LOG_LEVEL_DEBUG));
+
+	log_info("id event=x n=%llu m=%llu k=%lld j=%lld i=%lld s=\"%s\"",
+	    0ULL, 18446744073709551615ULL, -9223372036854775807LL - 1,
+	    9223372036854775807LL, -42LL, "v");
+	log_line_init(&l);
+	log_line_str(&l, "id event=x n=");
+	log_line_u64(&l, 0);
+	log_line_str(&l, " m=");
+	log_line_u64(&l, 18446744073709551615ULL);
+	log_line_str(&l, " k=");
+	log_line_i64(&l, -9223372036854775807LL - 1);
+	log_line_str(&l, " j=");
+	log_line_i64(&l, 9223372036854775807LL);
+	log_line_str(&l, " i=");
+	log_line_i64(&l, -42);
+	log_line_str(&l, " s=\"");
+	log_line_mem(&l, "vw", 1);
+	log_line_str(&l, "\"");
+	log_line_emit(LOG_LEVEL_INFO, &l);
+	log_line_emit(LOG_LEVEL_DEBUG, &l);	/* filtered out */
+	slurp(path, buf, sizeof(buf));
+	/* Two lines, the same after their time stamps. */
+	assert_non_null(nl = strchr(buf, '\n'));
+	*nl = '\0';
+	assert_non_null(first = strstr(buf, "Z test_log: "));
+	assert_non_null(second = strstr(nl + 1, "Z test_log: "));
+	assert_non_null(nl = strchr(second, '\n'));
+	assert_string_equal(nl + 1, "");
+	*nl = '\0';
+	assert_string_equal(first, second);
+	assert_non_null(strstr(first, "m=18446744073709551615 "
+	    "k=-9223372036854775808 j=9223372036854775807 i=-42 s=\"v\""));
+
+	/* Cut at LOG_LINE_MAX - 1 bytes, as vsnprintf cuts. */
+	assert_int_equal(truncate(path, 0), 0);
+	memset(longtext, 'a', sizeof(longtext) - 1);
+	longtext[sizeof(longtext) - 1] = '\0';
+	log_info("%s", longtext);
+	log_line_init(&l);
+	log_line_str(&l, longtext);
+	log_line_str(&l, "more");
+	assert_int_equal(l.len, LOG_LINE_MAX - 1);
+	log_line_emit(LOG_LEVEL_INFO, &l);
+	slurp(path, buf, sizeof(buf));
+	assert_non_null(nl = strchr(buf, '\n'));
+	*nl = '\0';
+	first = strstr(buf, "Z test_log: ");
+	second = strstr(nl + 1, "Z test_log: ");
+	assert_non_null(first);
+	assert_non_null(second);
+	assert_non_null(nl = strchr(second, '\n'));
+	*nl = '\0';
+	assert_string_equal(first, second);
+	assert_int_equal(strlen(first), strlen("Z test_log: ") +
+	    LOG_LINE_MAX - 1);
+
+	assert_int_equal(log_open("stderr", "daemon", (uid_t)-1, (gid_t)-1,
+	    err, sizeof(err)), 0);
+	log_set_level(LOG_LEVEL_WARN);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void
 test_level_names(void **state)
 {
@@ -222,6 +307,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_file_reopen),
+		cmocka_unit_test(test_line_pieces),
 		cmocka_unit_test(test_level_names),
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_config_diff),
