@@ -54,6 +54,16 @@
  * dominate and a bigger group only delays replies.
  */
 #define TRAP_COMMIT_MAX		256
+/*
+ * Gathering: fewer hits than TRAP_GATHER_MIN wait up to TRAP_GATHER_US
+ * for others before their commit starts. A commit's own cost (the WAL
+ * frames of the pages every hit shares, and the fdatasync's work in the
+ * kernel) is paid whatever its size; committing what one round of the
+ * loop brought, often two or three hits, paid it for every few and
+ * made the committer preempt the loop as often.
+ */
+#define TRAP_GATHER_MIN		32
+#define TRAP_GATHER_US		1000
 /* A session id: 64 bits in hex (trap_conn_id). */
 #define TRAP_ID_LEN		16
 /* Descriptors besides the sessions': listeners, store, pipe, stderr. */
@@ -173,6 +183,8 @@ struct trap_server {
 	size_t				 npend;		/* of them not done */
 	size_t				 inflight;	/* first npend, in batch */
 	struct event			*commit_ev;
+	struct event			*gather_ev;	/* TRAP_GATHER_US */
+	int				 gathering;	/* gather_ev is set */
 	/* The committer owns batch and outcomes while inflight > 0. */
 	struct store_hit		 batch[TRAP_COMMIT_MAX];
 	enum store_hit_outcome		 outcomes[TRAP_COMMIT_MAX];
@@ -558,16 +570,29 @@ trap_commit_end(struct trap_server *srv, int rc)
 /*
  * Hands the first hits not yet committed, TRAP_COMMIT_MAX at most, to
  * the committer; without one, commits them here and now. Nothing while
- * a batch is in flight: its end starts the next.
+ * a batch is in flight: its end starts the next. Unless now is set, a
+ * few hits wait for others (TRAP_GATHER_MIN, TRAP_GATHER_US).
  */
 static void
-trap_commit_start(struct trap_server *srv)
+trap_commit_start(struct trap_server *srv, int now)
 {
+	struct timeval tv = { 0, TRAP_GATHER_US };
 	struct trap_pend *p;
 	size_t n = 0;
 
 	if (srv->inflight > 0 || srv->npend == 0)
 		return;
+	if (!now && srv->npend < TRAP_GATHER_MIN) {
+		if (!srv->gathering && evtimer_add(srv->gather_ev, &tv) == 0)
+			srv->gathering = 1;
+		/* Without the timer the hits go now, as before. */
+		if (srv->gathering)
+			return;
+	}
+	if (srv->gathering) {
+		evtimer_del(srv->gather_ev);
+		srv->gathering = 0;
+	}
 	for (p = trap_pend_first_undone(srv); p != NULL &&
 	    n < TRAP_COMMIT_MAX; p = TAILQ_NEXT(p, entry))
 		srv->batch[n++] = p->h;
@@ -619,7 +644,20 @@ trap_deliver(struct trap_server *srv)
 static void
 trap_flush(struct trap_server *srv)
 {
-	trap_commit_start(srv);
+	trap_commit_start(srv, 0);
+	trap_deliver(srv);
+}
+
+/* The gathering time is over: what came, goes. */
+static void
+trap_gather_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct trap_server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	srv->gathering = 0;
+	trap_commit_start(srv, 1);
 	trap_deliver(srv);
 }
 
@@ -673,7 +711,7 @@ trap_committer_done(evutil_socket_t fd, short what, void *arg)
 		return;
 	trap_commit_end(srv, rc);
 	trap_deliver(srv);
-	trap_commit_start(srv);
+	trap_commit_start(srv, 0);
 }
 
 /* Starts the committer thread; without it the loop commits itself. */
@@ -1647,6 +1685,8 @@ trap_server_new(const struct trap_server_config *cfg, char *err,
 	    (srv->accept_ev = evtimer_new(srv->base, trap_accept_resume,
 	    srv)) == NULL ||
 	    (srv->commit_ev = event_new(srv->base, -1, 0, trap_flush_cb,
+	    srv)) == NULL ||
+	    (srv->gather_ev = evtimer_new(srv->base, trap_gather_cb,
 	    srv)) == NULL || event_add(srv->stop_ev, NULL) == -1) {
 		snprintf(err, errlen, "event loop: out of memory");
 		goto fail;
@@ -1739,7 +1779,7 @@ trap_server_free(struct trap_server *srv)
 	}
 	/* Whatever is still queued is committed; no one is left to tell. */
 	while (srv->npend > 0) {
-		trap_commit_start(srv);
+		trap_commit_start(srv, 1);
 		trap_deliver(srv);
 	}
 	trap_deliver(srv);
@@ -1753,6 +1793,8 @@ trap_server_free(struct trap_server *srv)
 		event_free(srv->accept_ev);
 	if (srv->commit_ev != NULL)
 		event_free(srv->commit_ev);
+	if (srv->gather_ev != NULL)
+		event_free(srv->gather_ev);
 	if (srv->cm.ev != NULL)
 		event_free(srv->cm.ev);
 	for (int i = 0; i < 2; i++)
