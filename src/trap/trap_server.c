@@ -63,6 +63,13 @@
  * made the committer preempt the loop as often.
  */
 #define TRAP_GATHER_MIN		32
+/* One read of a plain connection, at most. */
+#define TRAP_READ_MAX		16384
+/*
+ * Input a session may send ahead while its hit is being committed (it
+ * is not fed meanwhile): past this, reading stops until the reply.
+ */
+#define TRAP_WAIT_INPUT_MAX	65536
 #define TRAP_GATHER_US		1000
 /* A session id: 64 bits in hex (trap_conn_id). */
 #define TRAP_ID_LEN		16
@@ -123,6 +130,7 @@ struct trap_conn {
 	LIST_ENTRY(trap_conn)	 entry;
 	int			 fd;		/* ours to close, or -1 */
 	struct bufferevent	*bev;
+	struct event		*rev;		/* plain: reading, see below */
 	struct evbuffer		*reply;		/* replies not yet sent */
 	struct event		*deadline;	/* session_timeout */
 	struct smtp_session	*sess;		/* NULL before PROXY */
@@ -137,7 +145,8 @@ struct trap_conn {
 	int			 tls_on;	/* and done */
 	int			 closing;	/* free once all is sent */
 	int			 paused;	/* replies unread: no reading */
-	int			 waiting;	/* hit queued: no reading */
+	int			 waiting;	/* hit queued: no feeding */
+	int			 held;		/* and its input is full */
 	struct trap_pend	*pend;		/* that hit */
 	const char		*why;		/* for the close log line */
 };
@@ -201,6 +210,7 @@ struct trap_server {
 static void	trap_conn_free(struct trap_conn *);
 static void	trap_conn_feed(struct trap_conn *);
 static void	trap_conn_resume(struct trap_conn *);
+static void	trap_conn_reading(struct trap_conn *, int);
 
 static struct timeval
 trap_tv(int64_t ms)
@@ -922,6 +932,8 @@ trap_conn_free(struct trap_conn *c)
 		trap_ip_release(srv, &c->addr);
 	if (c->deadline != NULL)
 		event_free(c->deadline);
+	if (c->rev != NULL)
+		event_free(c->rev);
 	if (c->reply != NULL)
 		evbuffer_free(c->reply);
 	/* A TLS bufferevent owns the socket and closes it; a plain one not. */
@@ -966,7 +978,7 @@ trap_conn_close(struct trap_conn *c, const char *why)
 	if (c->why == NULL)
 		c->why = why;
 	c->closing = 1;
-	bufferevent_disable(c->bev, EV_READ);
+	trap_conn_reading(c, 0);
 	evbuffer_drain(bufferevent_get_input(c->bev),
 	    evbuffer_get_length(bufferevent_get_input(c->bev)));
 	/* A queued hit's reply is still to come: trap_conn_resume(). */
@@ -978,6 +990,71 @@ trap_conn_close(struct trap_conn *c, const char *why)
 static void	trap_conn_read(struct bufferevent *, void *);
 static void	trap_conn_write(struct bufferevent *, void *);
 static void	trap_conn_event(struct bufferevent *, short, void *);
+
+/*
+ * Reading on or off. A plain connection is read by an event of its own
+ * into the bufferevent's input: libevent's reading asks the socket with
+ * an ioctl (FIONREAD) how much there is before every read, a system
+ * call per command. Its timeout is the idle timeout, as the
+ * bufferevent's read timeout is under TLS.
+ */
+static void
+trap_conn_reading(struct trap_conn *c, int on)
+{
+	struct timeval tv = trap_tv(c->srv->cfg.idle_timeout_ms);
+
+	if (c->tls) {
+		if (on)
+			bufferevent_enable(c->bev, EV_READ);
+		else
+			bufferevent_disable(c->bev, EV_READ);
+	} else if (c->rev != NULL) {
+		if (on)
+			event_add(c->rev, &tv);
+		else
+			event_del(c->rev);
+	}
+}
+
+/* A plain connection is readable, or idle for too long. */
+static void
+trap_conn_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct trap_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec v;
+	ssize_t n;
+
+	if (what & EV_TIMEOUT) {
+		trap_conn_event(c->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT,
+		    c);
+		return;
+	}
+	/* The bufferevent keeps its input's end frozen but to itself. */
+	evbuffer_unfreeze(in, 0);
+	if (evbuffer_reserve_space(in, TRAP_READ_MAX, &v, 1) < 1) {
+		evbuffer_freeze(in, 0);
+		log_warnx("%s event=error what=\"out of memory reading\"",
+		    c->id);
+		trap_conn_event(c->bev, BEV_EVENT_READING | BEV_EVENT_ERROR,
+		    c);
+		return;
+	}
+	n = read(fd, v.iov_base, v.iov_len);
+	if (n > 0) {
+		v.iov_len = (size_t)n;
+		(void)evbuffer_commit_space(in, &v, 1);
+	}
+	evbuffer_freeze(in, 0);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		trap_conn_event(c->bev, BEV_EVENT_READING |
+		    (n == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR), c);
+		return;
+	}
+	trap_conn_read(c->bev, c);
+}
 
 static void
 trap_conn_setup_bev(struct trap_conn *c)
@@ -991,7 +1068,7 @@ trap_conn_setup_bev(struct trap_conn *c)
 	 * write timeout drops a client that stops reading its replies.
 	 */
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
-	bufferevent_enable(c->bev, EV_READ);
+	trap_conn_reading(c, 1);
 }
 
 /*
@@ -1005,6 +1082,10 @@ trap_conn_start_tls(struct trap_conn *c)
 	SSL *ssl;
 
 	c->tls_wait = 0;
+	if (c->rev != NULL) {
+		event_free(c->rev);
+		c->rev = NULL;
+	}
 	bufferevent_free(c->bev);
 	c->bev = NULL;
 	if ((ssl = SSL_new(c->srv->ssl_ctx)) == NULL) {
@@ -1039,11 +1120,11 @@ trap_conn_after(struct trap_conn *c)
 		/* Input left over: replies pile up unread; wait for them. */
 		if (evbuffer_get_length(in) > 0 && !c->paused) {
 			c->paused = 1;
-			bufferevent_disable(c->bev, EV_READ);
+			trap_conn_reading(c, 0);
 		}
 		break;
 	case SMTP_WANT_TLS:
-		bufferevent_disable(c->bev, EV_READ);
+		trap_conn_reading(c, 0);
 		if ((left = evbuffer_get_length(in)) > 0) {
 			log_info("%s event=starttls-discard addr=%s bytes=%zu",
 			    c->id, c->addrtxt, left);
@@ -1082,8 +1163,11 @@ trap_conn_resume(struct trap_conn *c)
 			trap_conn_free(c);
 		return;
 	}
-	if (!c->paused)
-		bufferevent_enable(c->bev, EV_READ);
+	if (c->held) {
+		c->held = 0;
+		if (!c->paused)
+			trap_conn_reading(c, 1);
+	}
 	trap_conn_feed(c);
 }
 
@@ -1198,8 +1282,15 @@ trap_conn_read(struct bufferevent *bev, void *arg)
 		    evbuffer_get_length(bufferevent_get_input(c->bev)));
 		return;
 	}
-	if (c->waiting)
-		return;		/* trap_conn_resume() feeds it */
+	if (c->waiting) {
+		/* trap_conn_resume() feeds it; until then, so much. */
+		if (!c->held && evbuffer_get_length(bufferevent_get_input(
+		    c->bev)) >= TRAP_WAIT_INPUT_MAX) {
+			c->held = 1;
+			trap_conn_reading(c, 0);
+		}
+		return;
+	}
 	if (c->proxy_wait && trap_conn_proxy(c) == -1)
 		return;
 	trap_conn_feed(c);
@@ -1220,7 +1311,7 @@ trap_conn_write(struct bufferevent *bev, void *arg)
 		c->paused = 0;
 		if (c->waiting)
 			return;		/* trap_conn_resume() goes on */
-		bufferevent_enable(c->bev, EV_READ);
+		trap_conn_reading(c, 1);
 		trap_conn_feed(c);
 	}
 }
@@ -1386,9 +1477,12 @@ trap_accept(struct evconnlistener *l, evutil_socket_t fd,
 	    proxy ? " proxy=expected" : "");
 
 	c->bev = bufferevent_socket_new(srv->base, fd, 0);
+	c->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST,
+	    trap_conn_readable, c);
 	c->reply = evbuffer_new();
 	c->deadline = evtimer_new(srv->base, trap_conn_deadline, c);
-	if (c->bev == NULL || c->reply == NULL || c->deadline == NULL) {
+	if (c->bev == NULL || c->rev == NULL || c->reply == NULL ||
+	    c->deadline == NULL) {
 		log_warnx("%s event=error what=\"out of memory\"", c->id);
 		c->why = "error";
 		trap_conn_free(c);

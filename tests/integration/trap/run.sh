@@ -248,6 +248,18 @@ out=$(sc --pipe 127.0.0.1 "$PORT" "EHLO pipe2.test" "MAIL FROM:<>" "RCPT TO:<a@t
 expect "two messages pipelined" "$out" "220 250 250 250 354 250 250 250 354 250 250 221 "
 expect "both pipelined messages recorded" "$(q "SELECT count(*) FROM hit WHERE helo = 'pipe2.test'")" 2
 
+# A client that writes far ahead while its hit commits (450 KB of NOOPs
+# after the message, in one go): the trap stops reading past 64 KiB
+# until the 250 is out, then goes on; every reply comes, in order.
+ahead=("EHLO ahead.test" "MAIL FROM:<>" "RCPT TO:<a@trap.test>" "DATA"
+	"=Subject: ahead\r\n\r\n1\r\n.\r\n")
+noop="NOOP $(printf '%0500d' 0)"
+for _ in $(seq 1 900); do ahead+=("$noop"); done
+ahead+=("QUIT")
+out=$(sc --pipe 127.0.0.1 "$PORT" "${ahead[@]}" | cut -c1-3 | sort | uniq -c |
+	awk '{ printf "%s:%s ", $2, $1 }')
+expect "writing far ahead" "$out" "220:1 221:1 250:904 354:1 "
+
 # --- hostile bytes and peers ----------------------------------------------------
 # SIZE past max_message_size (8k): 552 at MAIL (RFC 1870 6.1), nothing
 # recorded.
