@@ -1,6 +1,7 @@
 /* store.c -- the listing store on SQLite: the only module that speaks SQL. */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -588,6 +589,20 @@ fail:
 	return -1;
 }
 
+/*
+ * Before SQLite's first use in the process: no statistics of its memory
+ * (Debian builds it with them on), which nothing here reads and which
+ * take a global mutex on every allocation of every connection, a few
+ * dozen per hit. Too late if SQLite is in use already: then it stays.
+ */
+static pthread_once_t store_sqlite_once = PTHREAD_ONCE_INIT;
+
+static void
+store_sqlite_setup(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *
 store_open(const struct store_config *cfg, int flags, char *err,
     size_t errlen)
@@ -609,6 +624,7 @@ store_open(const struct store_config *cfg, int flags, char *err,
 	s->allow_special = cfg->allow_special;
 	s->readonly = (flags & STORE_OPEN_READONLY) != 0;
 
+	(void)pthread_once(&store_sqlite_once, store_sqlite_setup);
 	oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	if (flags & STORE_OPEN_CREATE) {
 		oflags |= SQLITE_OPEN_CREATE;
