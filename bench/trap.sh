@@ -8,8 +8,11 @@
 # Usage: bench/trap.sh [-w]
 #   -w  also write the "## Trap" section of docs/benchmarks.md
 # Prints a markdown table on stdout, progress on stderr; takes about five
-# minutes. Needs postfix (smtp-source, smtp-sink), sqlite3, gcc, taskset;
-# run as root (smtp-sink drops to "nobody").
+# minutes, three with a baseline more. The runs are taken in rounds (each
+# case once on every server, then the next round), so that the machine's
+# drift over minutes falls on every column alike. Needs postfix
+# (smtp-source, smtp-sink), sqlite3, gcc, taskset; run as root
+# (smtp-sink drops to "nobody").
 #
 # Environment (defaults in brackets):
 #   BACKSCATTER	the binary to measure [build/backscatter]
@@ -171,7 +174,7 @@ srv_start() {
 	local kind=$1 bin=$2 i kids
 
 	PORT=$(free_port) || die "no free port"
-	rm -rf "$WORK/var"
+	rm -rf "${WORK:?}/var"
 	if [ "$kind" = sink ]; then
 		timeout -s TERM "$SRV_MAXLIFE" taskset -c "$SRV_CPU" \
 		    smtp-sink -u nobody "127.0.0.1:$PORT" 1024 \
@@ -264,43 +267,64 @@ callout_run() {
 	awk '$1 == "sessions_per_s" { print $2 }' "$out"
 }
 
-# measure COL KIND BIN: every load figure for one server.
-measure() {
-	local col=$1 kind=$2 bin=$3 conc mode r v vals hits want bad=0
+# measure_one COL KIND BIN CONC MODE: one run of one server; its rate is
+# appended to R["COL|MODE CONC"], and a trap's store is checked.
+measure_one() {
+	local col=$1 kind=$2 bin=$3 conc=$4 mode=$5 v hits want
 
-	for conc in $CONCS; do
-		for mode in msg reuse callout; do
-			vals=()
-			for r in $(seq 1 "$RUNS"); do
-				srv_start "$kind" "$bin"
-				case $mode in
-				msg) v=$(source_run "$conc" "") ;;
-				reuse) v=$(source_run "$conc" -d) ;;
-				callout) v=$(callout_run "$conc") ;;
-				esac
-				srv_stop
-				vals+=("$v")
-				[ "$v" = 0 ] && bad=$((bad + 1))
-				if [ "$kind" = trap ]; then
-					# Every acknowledged message (or callout)
-					# is in the store, and nothing else is.
-					hits=$(store_hits)
-					want=$(cat "$WORK/acked")
-					if [ "$want" != "?" ] &&
-					    [ "$hits" != "$want" ]; then
-						log "$col: $hits hits in the store after $want acknowledged"
-						R[$col|lost]=$((${R[$col|lost]:-0} + 1))
-					fi
-					R[$col|hits]=$((${R[$col|hits]:-0} + hits))
-				fi
-				log "$col $mode -s $conc run $r: $v/s"
+	srv_start "$kind" "$bin"
+	case $mode in
+	msg) v=$(source_run "$conc" "") ;;
+	reuse) v=$(source_run "$conc" -d) ;;
+	callout) v=$(callout_run "$conc") ;;
+	esac
+	srv_stop
+	R[$col|$mode${conc}_list]="${R[$col|$mode${conc}_list]:-} $v"
+	[ "$v" = 0 ] && R[$col|bad]=$((${R[$col|bad]:-0} + 1))
+	if [ "$kind" = trap ]; then
+		# Every acknowledged message (or callout) is in the store,
+		# and nothing else is.
+		hits=$(store_hits)
+		want=$(cat "$WORK/acked")
+		if [ "$want" != "?" ] && [ "$hits" != "$want" ]; then
+			log "$col: $hits hits in the store after $want acknowledged"
+			R[$col|lost]=$((${R[$col|lost]:-0} + 1))
+		fi
+		R[$col|hits]=$((${R[$col|hits]:-0} + hits))
+	fi
+	log "$col $mode -s $conc: $v/s"
+}
+
+# measure_all: every load figure of every server, in rounds: each round
+# runs each case once on every server in turn, so that a machine whose
+# speed drifts over minutes (this one does, by 10 % and more) weighs on
+# all columns alike rather than on whichever ran last.
+measure_all() {
+	local r conc mode c
+	local -a list
+
+	for r in $(seq 1 "$RUNS"); do
+		log "round $r of $RUNS"
+		for conc in $CONCS; do
+			for mode in msg reuse callout; do
+				for c in "${COLS[@]}"; do
+					measure_one "$c" "${KIND[$c]}" \
+					    "${BIN[$c]}" "$conc" "$mode"
+				done
 			done
-			R[$col|$mode$conc]=$(median "${vals[@]}")
-			R[$col|$mode${conc}_all]=$(printf '%s / ' "${vals[@]}" |
-			    sed 's| / $||')
 		done
 	done
-	R[$col|bad]=$bad
+	for c in "${COLS[@]}"; do
+		R[$c|bad]=${R[$c|bad]:-0}
+		for conc in $CONCS; do
+			for mode in msg reuse callout; do
+				read -ra list <<<"${R[$c|$mode${conc}_list]}"
+				R[$c|$mode$conc]=$(median "${list[@]}")
+				R[$c|$mode${conc}_all]=$(printf '%s / ' \
+				    "${list[@]}" | sed 's| / $||')
+			done
+		done
+	done
 }
 
 # RSS of the server before and with IDLE idle sessions.
@@ -338,18 +362,19 @@ measure_idle() {
 T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 COLS=(sink trap)
-measure sink sink ""
-
-measure trap trap "$BS"
-measure_idle trap trap "$BS"
+declare -A KIND=([sink]=sink [trap]=trap) BIN=([sink]="" [trap]="$BS")
 declare -A LABEL=([sink]=smtp-sink [trap]="backscatter trap")
 i=0
 for b in ${BASES[@]+"${BASES[@]}"}; do
 	i=$((i + 1))
 	COLS+=("base$i")
+	KIND[base$i]="trap"
+	BIN[base$i]=${b#*=}
 	LABEL[base$i]="trap: ${b%%=*}"
-	measure "base$i" trap "${b#*=}"
-	measure_idle "base$i" trap "${b#*=}"
+done
+measure_all
+for c in "${COLS[@]}"; do
+	[ "${KIND[$c]}" = trap ] && measure_idle "$c" trap "${BIN[$c]}"
 done
 LOAD1=$(cut -d' ' -f1 /proc/loadavg)
 
@@ -424,8 +449,9 @@ TABLE=$WORK/table.md
 NOTES=$WORK/notes.md
 {
 	echo "Each figure is the median of $RUNS runs of $(num "$MSGS")" \
-	    "messages (or callouts); each trap run starts on an empty store." \
-	    "Every run, one by one:"
+	    "messages (or callouts), taken in $RUNS rounds: each round runs" \
+	    "every case once on every server in turn. Each trap run starts" \
+	    "on an empty store. Every run, in round order:"
 	echo
 	for c in "${COLS[@]}"; do
 		for conc in $CONCS; do
