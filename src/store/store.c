@@ -75,13 +75,8 @@ enum st {
 	" hits, classes, times_listed, delisted_at, delist_how, reason"
 
 static const char *const store_sql[ST_NSTATEMENTS] = {
-	/*
-	 * OR FAIL: a failed hit fails its whole batch, which is rolled
-	 * back, so the statement needs no journal of its own to undo
-	 * itself (ABORT, the default, writes one for every hit).
-	 */
 	[ST_HIT_INSERT] =
-	    "INSERT OR FAIL INTO hit (t, addr, class, subclass, sensor, helo,"
+	    "INSERT INTO hit (t, addr, class, subclass, sensor, helo,"
 	    " mail_from, rcpt, excerpt, uid) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
 	    "?9,?10)",
 	[ST_LISTING_GET] =
