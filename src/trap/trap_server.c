@@ -59,10 +59,11 @@
  * for others before their commit starts. A commit's own cost (the WAL
  * frames of the pages every hit shares, and the fdatasync's work in the
  * kernel) is paid whatever its size; committing what one round of the
- * loop brought, often two or three hits, paid it for every few and
+ * loop brought, often three or four hits, paid it for every few and
  * made the committer preempt the loop as often.
  */
 #define TRAP_GATHER_MIN		32
+#define TRAP_GATHER_US		1000
 /* One read of a plain connection, at most. */
 #define TRAP_READ_MAX		16384
 /*
@@ -70,7 +71,6 @@
  * is not fed meanwhile): past this, reading stops until the reply.
  */
 #define TRAP_WAIT_INPUT_MAX	65536
-#define TRAP_GATHER_US		1000
 /* A session id: 64 bits in hex (trap_conn_id). */
 #define TRAP_ID_LEN		16
 /* Descriptors besides the sessions': listeners, store, pipe, stderr. */
@@ -1141,11 +1141,10 @@ trap_conn_after(struct trap_conn *c)
 		/*
 		 * Nothing more is fed to the session until the hit is
 		 * committed: the next pipelined command waits, so replies
-		 * keep their order. Reading stays on: the commit comes at
-		 * the end of this round of the loop (trap_flush), before
-		 * this socket can be read again, so a client cannot pile up
-		 * input meanwhile, and turning reading off and on would
-		 * cost two epoll_ctl calls per hit.
+		 * keep their order. Reading stays on, as turning it off and
+		 * on would cost two epoll_ctl calls per hit; what a client
+		 * sends meanwhile is kept, up to TRAP_WAIT_INPUT_MAX
+		 * (trap_conn_read), and fed after the reply.
 		 */
 		c->waiting = 1;
 		break;
@@ -1163,11 +1162,9 @@ trap_conn_resume(struct trap_conn *c)
 			trap_conn_free(c);
 		return;
 	}
-	if (c->held) {
-		c->held = 0;
-		if (!c->paused)
-			trap_conn_reading(c, 1);
-	}
+	c->held = 0;
+	if (!c->paused)
+		trap_conn_reading(c, 1);
 	trap_conn_feed(c);
 }
 
