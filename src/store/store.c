@@ -720,26 +720,25 @@ bind_addr(sqlite3_stmt *st, int i, const struct addr *a)
 	sqlite3_bind_blob(st, i, a->b, sizeof(a->b), SQLITE_TRANSIENT);
 }
 
+/*
+ * SQLITE_TRANSIENT makes SQLite copy the text; SQLITE_STATIC reads it in
+ * place, for strings that outlive the statement's step, after which the
+ * caller clears the bindings.
+ */
+static void
+bind_text_as(sqlite3_stmt *st, int i, const char *s,
+    sqlite3_destructor_type how)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, how);
+}
+
 static void
 bind_text(sqlite3_stmt *st, int i, const char *s)
 {
-	if (s == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-}
-
-/*
- * Text the statement reads in place, without a copy: for strings that
- * outlive the statement's step, after which the caller clears them.
- */
-static void
-bind_text_static(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	bind_text_as(st, i, s, SQLITE_TRANSIENT);
 }
 
 static void
@@ -1063,13 +1062,13 @@ store_hit_insert(struct store *s, const struct store_hit *h)
 	sqlite3_bind_int64(st, 1, h->t);
 	bind_addr(st, 2, &h->addr);
 	sqlite3_bind_int(st, 3, (int)h->class);
-	bind_text_static(st, 4, h->subclass);
-	bind_text_static(st, 5, h->sensor);
-	bind_text_static(st, 6, h->helo);
-	bind_text_static(st, 7, h->mail_from);
-	bind_text_static(st, 8, h->rcpt);
-	bind_text_static(st, 9, h->excerpt);
-	bind_text_static(st, 10, h->uid != NULL ? h->uid : uid);
+	bind_text_as(st, 4, h->subclass, SQLITE_STATIC);
+	bind_text_as(st, 5, h->sensor, SQLITE_STATIC);
+	bind_text_as(st, 6, h->helo, SQLITE_STATIC);
+	bind_text_as(st, 7, h->mail_from, SQLITE_STATIC);
+	bind_text_as(st, 8, h->rcpt, SQLITE_STATIC);
+	bind_text_as(st, 9, h->excerpt, SQLITE_STATIC);
+	bind_text_as(st, 10, h->uid != NULL ? h->uid : uid, SQLITE_STATIC);
 	rc = store_done(s, st, "recording hit");
 	/* The strings are the caller's and uid is ours: let go of them. */
 	sqlite3_clear_bindings(st);
