@@ -23,6 +23,8 @@
 #define ZONE_SNAP_VERSION	1
 /* Reads and writes in pieces of this much. */
 #define ZONE_SNAP_CHUNK		(1u << 20)
+/* Wide entries put together for one write (some 50 KiB of stack). */
+#define ZONE_SNAP_BATCH		1024
 
 struct zone_snap_header {
 	char		 magic[8];
@@ -63,10 +65,11 @@ zone_snapshot_write(const struct zone_base *b, uint64_t serial,
     size_t errlen)
 {
 	struct zone_snap_header h;
-	struct zone_entry e;
+	struct zone_entry batch[ZONE_SNAP_BATCH];
 	char tmp[4096];
 	uLong crc = crc32(0L, Z_NULL, 0);
-	int fd = -1;
+	size_t n = 0;
+	int fd = -1, rc;
 	unsigned int len;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
@@ -98,26 +101,37 @@ zone_snapshot_write(const struct zone_base *b, uint64_t serial,
 	    zone_snap_write_all(fd, b->v4cls, h.v4n * sizeof(*b->v4cls),
 	    &crc) == -1))
 		goto fail;
+	/* A batch of entries to a write: one each was a call each. */
 	for (len = 0; b != NULL && len < ZONE_NLENS; len++)
 		for (size_t i = 0; i < b->nwide[len]; i++) {
+			struct zone_entry *e = &batch[n++];
+
 			/* Field by field: no padding byte of ours leaks. */
-			memset(&e, 0, sizeof(e));
-			e.addr = b->wide[len][i].addr;
-			e.since = b->wide[len][i].since;
-			e.seen = b->wide[len][i].seen;
-			e.expires = b->wide[len][i].expires;
-			e.classes = b->wide[len][i].classes;
-			e.len = b->wide[len][i].len;
-			if (zone_snap_write_all(fd, &e, sizeof(e), &crc) == -1)
-				goto fail;
+			memset(e, 0, sizeof(*e));
+			e->addr = b->wide[len][i].addr;
+			e->since = b->wide[len][i].since;
+			e->seen = b->wide[len][i].seen;
+			e->expires = b->wide[len][i].expires;
+			e->classes = b->wide[len][i].classes;
+			e->len = b->wide[len][i].len;
+			if (n == ZONE_SNAP_BATCH) {
+				if (zone_snap_write_all(fd, batch,
+				    n * sizeof(*batch), &crc) == -1)
+					goto fail;
+				n = 0;
+			}
 		}
+	if (n > 0 && zone_snap_write_all(fd, batch, n * sizeof(*batch),
+	    &crc) == -1)
+		goto fail;
 	h.crc = (uint32_t)crc;
 	if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
-	    fsync(fd) == -1 || close(fd) == -1) {
-		fd = -1;
+	    fsync(fd) == -1)
 		goto fail;
-	}
+	rc = close(fd);
 	fd = -1;
+	if (rc == -1)
+		goto fail;
 	if (renameat(dirfd, tmp, dirfd, path) == -1)
 		goto fail;
 	/* The rename itself, on disk: the directory's own fsync. */

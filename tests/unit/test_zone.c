@@ -514,6 +514,43 @@ test_snapshot(void **state)
 	assert_int_equal(from_snapshot(f, path), 0);
 }
 
+/*
+ * More wide listings than the snapshot writes at once (ZONE_SNAP_BATCH,
+ * 1024): every one of them comes back.
+ */
+static void
+test_snapshot_many_wide(void **state)
+{
+	struct fixture *f = *state;
+	struct store_hit h[250];
+	char path[192], ip[64];
+	size_t total = 0;
+
+	snprintf(path, sizeof(path), "%s/test.db.zone", f->dir);
+	for (int round = 0; round < 10; round++) {
+		for (int i = 0; i < 250; i++) {
+			snprintf(ip, sizeof(ip), "2001:db8:%x::%x", round,
+			    i + 1);
+			memset(&h[i], 0, sizeof(h[i]));
+			h[i].t = T0;
+			h[i].addr = test_addr(ip);
+			h[i].class = HIT_BOUNCE;
+			h[i].subclass = "test";
+		}
+		assert_int_equal(store_record_hits(f->s, h, 250, NULL), 0);
+		total += 250;
+	}
+	load(f);
+	assert_int_equal(zone_count(f->z), total);
+	save(f, path);
+	assert_int_equal(from_snapshot(f, path), 1);
+	assert_int_equal(zone_count(f->z), total);
+	agree(f, "2001:db8::1", T0 + 1);
+	agree(f, "2001:db8:4::fa", T0 + 1);
+	agree(f, "2001:db8:9::fa", T0 + 1);
+	assert_string_equal(answer(f, "2001:db8:9::fb", T0 + 1), "-");
+}
+
 static void
 test_intersects(void **state)
 {
@@ -1068,6 +1105,7 @@ main(void)
 		T(test_nested_prefixes),
 		T(test_exclusions),
 		T(test_snapshot),
+		T(test_snapshot_many_wide),
 		T(test_intersects),
 		T(test_follow),
 		T(test_expired_unswept),
