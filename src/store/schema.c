@@ -117,6 +117,16 @@ static const char *const schema_steps[] = {
 	"  central TEXT PRIMARY KEY,"
 	"  last_id INTEGER NOT NULL DEFAULT 0,"
 	"  updated INTEGER NOT NULL DEFAULT 0);",
+	/*
+	 * 4 -> 5: a hit carries its address and time with its uid, so an
+	 * upload sent twice is found by all three in the address index,
+	 * and the uid needs no index of its own. Every index is written
+	 * on every group commit of the trap: one fewer is a sixth fewer
+	 * pages per commit.
+	 */
+	"DROP INDEX hit_uid;"
+	"DROP INDEX hit_addr_t;"
+	"CREATE INDEX hit_addr_t_uid ON hit (addr, t, uid);",
 };
 
 #define SCHEMA_NSTEPS	(sizeof(schema_steps) / sizeof(schema_steps[0]))

@@ -209,8 +209,9 @@ static const char *const store_sql[ST_NSTATEMENTS] = {
 	    "SELECT id, t, addr, class, subclass, sensor, helo, mail_from,"
 	    " rcpt, excerpt, uid FROM hit WHERE id > ?1"
 	    " AND instr(lower(rcpt), lower(?2) || '@') > 0 ORDER BY id",
+	/* All three are the key of hit_addr_t_uid: one seek. */
 	[ST_HIT_UID_EXISTS] =
-	    "SELECT 1 FROM hit WHERE uid = ?1",
+	    "SELECT 1 FROM hit WHERE addr = ?1 AND t = ?2 AND uid = ?3",
 	[ST_HITS_AFTER] =
 	    "SELECT id, t, addr, class, subclass, sensor, helo, mail_from,"
 	    " rcpt, excerpt, uid FROM hit WHERE id > ?1 ORDER BY id LIMIT ?2",
@@ -2534,16 +2535,21 @@ store_uid_valid(const char *uid)
 	return uid[i] == '\0';
 }
 
-/* 1 the store holds a hit with this uid, 0 not, -1 error. */
+/*
+ * 1 the store holds h already, 0 not, -1 error. A hit sent again comes
+ * with the same uid, address and time.
+ */
 static int
-store_uid_exists(struct store *s, const char *uid)
+store_hit_exists(struct store *s, const struct store_hit *h)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if ((st = store_stmt(s, ST_HIT_UID_EXISTS)) == NULL)
 		return -1;
-	bind_text(st, 1, uid);
+	bind_addr(st, 1, &h->addr);
+	sqlite3_bind_int64(st, 2, h->t);
+	bind_text(st, 3, h->uid);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -2575,7 +2581,7 @@ store_ingest_hits(struct store *s, const struct store_hit *hits, size_t n,
 	if (store_op_begin(s) == -1)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if ((found = store_uid_exists(s, hits[i].uid)) == -1)
+		if ((found = store_hit_exists(s, &hits[i])) == -1)
 			return store_op_end(s, 0);
 		if (dup != NULL)
 			dup[i] = (unsigned char)found;

@@ -509,8 +509,9 @@ int		 store_uid_valid(const char *uid);
 
 /*
  * The central's side of a sensor upload: records n hits in one
- * transaction like store_record_hits(), except that a hit whose uid
- * the store already holds is skipped (dup[i] = 1, nothing counted,
+ * transaction like store_record_hits(), except that a hit the store
+ * already holds, the same uid with the same address and time, is
+ * skipped (dup[i] = 1, nothing counted,
  * listing untouched): a batch sent again after a lost reply changes
  * nothing. Every hit must carry a valid uid. outcomes and dup may be
  * NULL; *ndup (may be NULL) gets the number skipped. All or nothing.

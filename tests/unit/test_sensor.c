@@ -149,7 +149,7 @@ test_ingest_idempotent(void **state)
 	struct store_hit h[3] = {
 		mkhit("45.33.32.1", T0, UID1),
 		mkhit("45.33.32.1", T0 + 1, UID2),
-		mkhit("45.33.32.1", T0 + 2, UID1),	/* same batch, again */
+		mkhit("45.33.32.1", T0, UID1),	/* same batch, again */
 	};
 	struct prefix p = test_prefix("45.33.32.1");
 	unsigned char dup[3];
@@ -231,21 +231,87 @@ test_migration_v3(void **state)
 	f->s = NULL;
 	/* Back to what schema 3 looked like. */
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	if (sqlite3_exec(db, "DROP INDEX hit_uid; ALTER TABLE hit DROP "
-	    "COLUMN uid; DROP TABLE forward; PRAGMA user_version = 3;", NULL,
+	if (sqlite3_exec(db, "DROP INDEX hit_addr_t_uid;"
+	    " CREATE INDEX hit_addr_t ON hit (addr, t); ALTER TABLE hit DROP"
+	    " COLUMN uid; DROP TABLE forward; PRAGMA user_version = 3;", NULL,
 	    NULL, &msg) != SQLITE_OK)
 		fail_msg("downgrade: %s", msg);
 	sqlite3_close(db);
 
 	if ((f->s = store_open(&cfg, 0, err, sizeof(err))) == NULL)
 		fail_msg("store_open: %s", err);
-	assert_int_equal(store_schema_version(), 4);
+	assert_int_equal(store_schema_version(), 5);
 	assert_int_equal(store_hits_after(f->s, 0, 10, collect_cb, &c), 0);
 	assert_int_equal(c.n, 2);
 	assert_true(store_uid_valid(c.uids[0]));
 	assert_true(store_uid_valid(c.uids[1]));
 	assert_string_not_equal(c.uids[0], c.uids[1]);
 	assert_int_equal(store_forward_set(f->s, "http://a", 2, T0), 0);
+}
+
+/* The index names on hit, sorted and joined by spaces, into out. */
+static void
+hit_indexes(sqlite3 *db, char *out, size_t outsize)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+
+	out[0] = '\0';
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_schema"
+	    " WHERE type = 'index' AND tbl_name = 'hit' ORDER BY name", -1,
+	    &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		n += (size_t)snprintf(out + n, outsize - n, "%s%s",
+		    n > 0 ? " " : "", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+/*
+ * A v4 store, with its uid index, moves to the address index that also
+ * holds the uid; hits it had are still found when sent again, by a seek.
+ */
+static void
+test_migration_v4(void **state)
+{
+	struct fixture *f = *state;
+	struct store_config cfg = config_for(f->path);
+	struct store_hit h[2] = {
+		mkhit("45.33.32.1", T0, UID1),
+		mkhit("45.33.32.2", T0 + 1, UID2),
+	};
+	char err[256], names[128], plan[256] = "", *msg = NULL;
+	unsigned char dup[2];
+	size_t ndup;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+
+	assert_int_equal(store_ingest_hits(f->s, h, 2, NULL, dup, &ndup), 0);
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, "DROP INDEX hit_addr_t_uid;"
+	    " CREATE INDEX hit_addr_t ON hit (addr, t);"
+	    " CREATE UNIQUE INDEX hit_uid ON hit (uid);"
+	    " PRAGMA user_version = 4;", NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("downgrade: %s", msg);
+	sqlite3_close(db);
+
+	if ((f->s = store_open(&cfg, 0, err, sizeof(err))) == NULL)
+		fail_msg("store_open: %s", err);
+	assert_int_equal(store_ingest_hits(f->s, h, 2, NULL, dup, &ndup), 0);
+	assert_int_equal(ndup, 2);
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	hit_indexes(db, names, sizeof(names));
+	assert_string_equal(names, "hit_addr_t_uid hit_t");
+	assert_int_equal(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT 1"
+	    " FROM hit WHERE addr = ?1 AND t = ?2 AND uid = ?3", -1, &st,
+	    NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(plan, sizeof(plan), "%s", sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_non_null(strstr(plan, "USING COVERING INDEX hit_addr_t_uid"));
 }
 
 static void
@@ -358,6 +424,7 @@ main(void)
 		cmocka_unit_test(test_uid_valid),
 		T(test_ingest_idempotent),
 		T(test_ingest_needs_uid),
+		T(test_migration_v4),
 		T(test_forward_cursor),
 		T(test_migration_v3),
 		T(test_next_expiry),
