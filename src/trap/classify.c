@@ -1,5 +1,6 @@
 /* classify.c -- what kind of backscatter one trap transaction was. */
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -41,6 +42,8 @@ static const char *const classify_builtin_senders[] = {
 #define CLASSIFY_NBUILTIN \
 	(sizeof(classify_builtin_senders) / sizeof(classify_builtin_senders[0]))
 
+#define CLASSIFY_N(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* A kept field value: bytes, not a C string (it may hold a NUL). */
 struct classify_val {
 	size_t		 len;
@@ -71,6 +74,21 @@ static const char *const classify_mta_names[CLASSIFY_NMTA] = {
 	"domino", "exim", "postfix", "qmail", "sendmail",
 };
 
+/*
+ * A text searched for many phrases, with the set of its byte pairs
+ * hashed into 1,024 bits. A phrase with a pair the text lacks cannot
+ * occur in it, which rules out most of the ~150 phrases of a message
+ * before any search. For two lowercase letters the hash has no
+ * collisions.
+ */
+#define CLASSIFY_GRAM_BITS	1024
+
+struct classify_hay {
+	const char	*s;
+	size_t		 n;
+	uint64_t	 grams[CLASSIFY_GRAM_BITS / 64];
+};
+
 /* What one message told us; filled in by one pass over it. */
 struct classify_facts {
 	int			 daemon_sender;	/* <> or a probe local part */
@@ -91,11 +109,16 @@ struct classify_facts {
 	int			 have_text;
 	int			 text_is_html;
 	int			 past_notice;	/* met the returned message */
+	int			 seen_subject;
 	size_t			 textlen;
 	char			 text[CLASSIFY_TEXT_MAX];
 	size_t			 hintslen;
 	char			 hints[CLASSIFY_HINTS_MAX];
 	char			 scratch[CLASSIFY_DECODE_MAX];
+	/* Set once the message is read, for the phrase search. */
+	struct classify_hay	 in_subject;
+	struct classify_hay	 in_text;
+	struct classify_hay	 in_hints;
 };
 
 static char
@@ -148,6 +171,46 @@ classify_starts(const char *hay, size_t n, const char *needle)
 	size_t k = strlen(needle);
 
 	return k <= n && memcmp(hay, needle, k) == 0;
+}
+
+static unsigned int
+classify_gram(char a, char b)
+{
+	return ((unsigned int)(unsigned char)a * 33u +
+	    (unsigned char)b) % CLASSIFY_GRAM_BITS;
+}
+
+static void
+classify_hay_init(struct classify_hay *h, const char *s, size_t n)
+{
+	unsigned int g;
+
+	h->s = s;
+	h->n = n;
+	memset(h->grams, 0, sizeof(h->grams));
+	for (size_t i = 0; i + 1 < n; i++) {
+		g = classify_gram(s[i], s[i + 1]);
+		h->grams[g / 64] |= UINT64_C(1) << (g % 64);
+	}
+}
+
+/*
+ * 1 if the lowercase needle occurs in the hay. The needle's byte pairs
+ * at even offsets are looked up first (a step of two never passes its
+ * NUL); a pair the hay lacks settles it.
+ */
+static int
+classify_hay_has(const struct classify_hay *h, const char *needle)
+{
+	unsigned int g;
+	size_t i;
+
+	for (i = 0; needle[i] != '\0' && needle[i + 1] != '\0'; i += 2) {
+		g = classify_gram(needle[i], needle[i + 1]);
+		if ((h->grams[g / 64] & (UINT64_C(1) << (g % 64))) == 0)
+			return 0;
+	}
+	return classify_has(h->s, h->n, needle);
 }
 
 static void
@@ -336,53 +399,33 @@ classify_hint(struct classify_facts *f, const char *name, size_t namelen,
 	f->hintslen += n;
 }
 
-/* The top-level fields a hint may be found in, besides X- names. */
+/* Top-level fields that may name the software, besides X- names. */
 static const char *const classify_hint_fields[] = {
-	"From", "Message-ID", "User-Agent", "X-Mailer", "X-MimeOLE",
-	"X-MIMETrack", "X-Delivery-Agent",
+	"From", "Message-ID", "User-Agent",
+};
+static const char *const classify_x_hint_fields[] = {
+	"X-Mailer", "X-MimeOLE", "X-MIMETrack", "X-Delivery-Agent",
 };
 
-/*
- * One top-level field. Only the first Subject, Auto-Submitted, X-Mailer
- * and Precedence count: a second one is an oddity, and the first is what
- * most readers show.
- */
-static void
-classify_header(struct classify_facts *f, const struct mime_hdr *h,
-    int *seen_subject)
+/* Keeps the whole field as a hint if its name is one of names[0..n). */
+static int
+classify_hint_field(struct classify_facts *f, const struct mime_hdr *h,
+    const char *const *names, size_t n)
 {
-	char raw[CLASSIFY_FIELD_MAX];
-	size_t n;
-
-	if (mime_hdr_is(h, "Subject")) {
-		if (*seen_subject)
-			return;
-		*seen_subject = 1;
-		n = mime_unfold(h->value, h->valuelen, raw, sizeof(raw));
-		f->subject.len = mime_decode_words(raw, n, f->subject.buf,
-		    sizeof(f->subject.buf));
-		for (size_t i = 0; i < f->subject.len; i++)
-			f->subject_lc.buf[i] =
-			    classify_lower(f->subject.buf[i]);
-		f->subject_lc.len = f->subject.len;
-		return;
-	}
-	if (mime_hdr_is(h, "Auto-Submitted")) {
-		if (f->auto_submitted.len == 0)
-			classify_val_unfold(&f->auto_submitted, h);
-		return;
-	}
-	if (mime_hdr_is(h, "Precedence")) {
-		if (f->precedence.len == 0)
-			classify_val_unfold(&f->precedence, h);
-		return;
-	}
-	if (mime_hdr_is(h, "Received")) {
-		if (f->nreceived++ < CLASSIFY_RECEIVED_MAX)
+	for (size_t i = 0; i < n; i++) {
+		if (mime_hdr_is(h, names[i])) {
 			classify_hint(f, h->name, h->namelen, h->value,
 			    h->valuelen);
-		return;
+			return 1;
+		}
 	}
+	return 0;
+}
+
+/* A field whose name starts with X: marks of auto-replies and hints. */
+static void
+classify_x_header(struct classify_facts *f, const struct mime_hdr *h)
+{
 	if (mime_hdr_is(h, "X-Mailer") && f->x_mailer.len == 0)
 		classify_val_unfold(&f->x_mailer, h);
 	if (mime_hdr_is(h, "X-Autoreply") || mime_hdr_is(h, "X-Autorespond") ||
@@ -417,17 +460,61 @@ classify_header(struct classify_facts *f, const struct mime_hdr *h,
 	    (h->namelen >= 12 &&
 	    strncasecmp(h->name, "X-BoxTrapper", 12) == 0))
 		f->flags |= CLASSIFY_F_CHALLENGE;
+	if (classify_hint_field(f, h, classify_x_hint_fields,
+	    CLASSIFY_N(classify_x_hint_fields)))
+		return;
+	if (h->namelen > 2 && h->name[1] == '-')
+		classify_hint(f, h->name, h->namelen, NULL, 0);
+}
 
-	for (size_t i = 0; i < sizeof(classify_hint_fields) /
-	    sizeof(classify_hint_fields[0]); i++) {
-		if (mime_hdr_is(h, classify_hint_fields[i])) {
+/*
+ * One top-level field. Only the first Subject, Auto-Submitted, X-Mailer
+ * and Precedence count: a second one is an oddity, and the first is what
+ * most readers show. The first letter sorts out most fields at once.
+ */
+static void
+classify_header(void *arg, const struct mime_hdr *h)
+{
+	struct classify_facts *f = arg;
+	char raw[CLASSIFY_FIELD_MAX];
+	size_t n;
+
+	switch (classify_lower(h->name[0])) {
+	case 's':
+		if (!mime_hdr_is(h, "Subject") || f->seen_subject)
+			return;
+		f->seen_subject = 1;
+		n = mime_unfold(h->value, h->valuelen, raw, sizeof(raw));
+		f->subject.len = mime_decode_words(raw, n, f->subject.buf,
+		    sizeof(f->subject.buf));
+		for (size_t i = 0; i < f->subject.len; i++)
+			f->subject_lc.buf[i] =
+			    classify_lower(f->subject.buf[i]);
+		f->subject_lc.len = f->subject.len;
+		return;
+	case 'a':
+		if (mime_hdr_is(h, "Auto-Submitted") &&
+		    f->auto_submitted.len == 0)
+			classify_val_unfold(&f->auto_submitted, h);
+		return;
+	case 'p':
+		if (mime_hdr_is(h, "Precedence") && f->precedence.len == 0)
+			classify_val_unfold(&f->precedence, h);
+		return;
+	case 'r':
+		if (mime_hdr_is(h, "Received") &&
+		    f->nreceived++ < CLASSIFY_RECEIVED_MAX)
 			classify_hint(f, h->name, h->namelen, h->value,
 			    h->valuelen);
-			return;
-		}
+		return;
+	case 'x':
+		classify_x_header(f, h);
+		return;
+	default:
+		(void)classify_hint_field(f, h, classify_hint_fields,
+		    CLASSIFY_N(classify_hint_fields));
+		return;
 	}
-	if (h->namelen > 2 && strncasecmp(h->name, "X-", 2) == 0)
-		classify_hint(f, h->name, h->namelen, NULL, 0);
 }
 
 /*
@@ -762,7 +849,6 @@ static const struct classify_phrase classify_vacation[] = {
 	{ CLASSIFY_TEXT, 1, "ik ben afwezig", NULL },
 };
 
-#define CLASSIFY_N(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
  * Signs that a machine wrote the message: a null or daemon envelope
@@ -791,13 +877,13 @@ classify_auto_evidence(const struct classify_facts *f)
 }
 
 static int
-classify_phrase_in(const struct classify_phrase *ph, const char *s,
-    size_t n, int start)
+classify_phrase_in(const struct classify_phrase *ph,
+    const struct classify_hay *h, int start)
 {
-	if (start ? !classify_starts(s, n, ph->text) :
-	    !classify_has(s, n, ph->text))
+	if (start ? !classify_starts(h->s, h->n, ph->text) :
+	    !classify_hay_has(h, ph->text))
 		return 0;
-	return ph->also == NULL || classify_has(s, n, ph->also);
+	return ph->also == NULL || classify_hay_has(h, ph->also);
 }
 
 /* 1 if any phrase of the table matches (weak ones only if weak_ok). */
@@ -805,22 +891,20 @@ static int
 classify_match(const struct classify_facts *f,
     const struct classify_phrase *tab, size_t n, int weak_ok)
 {
-	const struct classify_val *s = &f->subject_lc;
-
 	for (size_t i = 0; i < n; i++) {
 		const struct classify_phrase *ph = &tab[i];
 
 		if (ph->weak && !weak_ok)
 			continue;
 		if (ph->where == CLASSIFY_SUBJECT_START &&
-		    classify_phrase_in(ph, s->buf, s->len, 1))
+		    classify_phrase_in(ph, &f->in_subject, 1))
 			return 1;
 		if ((ph->where == CLASSIFY_SUBJECT ||
 		    ph->where == CLASSIFY_ANY) &&
-		    classify_phrase_in(ph, s->buf, s->len, 0))
+		    classify_phrase_in(ph, &f->in_subject, 0))
 			return 1;
 		if ((ph->where == CLASSIFY_TEXT || ph->where == CLASSIFY_ANY) &&
-		    classify_phrase_in(ph, f->text, f->textlen, 0))
+		    classify_phrase_in(ph, &f->in_text, 0))
 			return 1;
 	}
 	return 0;
@@ -930,11 +1014,11 @@ classify_guess_mta(const struct classify_facts *f)
 
 		switch (r->where) {
 		case CLASSIFY_IN_HINTS:
-			if (classify_has(f->hints, f->hintslen, r->text))
+			if (classify_hay_has(&f->in_hints, r->text))
 				seen |= 1u << r->mta;
 			break;
 		case CLASSIFY_IN_TEXT:
-			if (classify_has(f->text, f->textlen, r->text))
+			if (classify_hay_has(&f->in_text, r->text))
 				seen |= 1u << r->mta;
 			break;
 		case CLASSIFY_IN_SUBJECT:
@@ -983,8 +1067,9 @@ classify_redact(const char *in, size_t n, char *out, size_t outsize)
 			    strchr(delim, in[l - 1]) == NULL))
 				l--;
 		}
-		for (k = i; k < l && o < outsize; k++)
-			out[o++] = in[k];
+		k = l - i < outsize - o ? l - i : outsize - o;
+		memcpy(out + o, in + i, k);
+		o += k;
 		if (a >= n)
 			break;
 		r = a + 1;
@@ -1121,7 +1206,19 @@ classify_escape(const char *in, size_t n, char *out, size_t cap)
 	size_t i, o = 0, total = 0, used, u;
 	unsigned char c;
 
-	/* Printable ASCII but the backslash stands for itself: most bytes. */
+	/*
+	 * Printable ASCII but the backslash stands for itself: most bytes,
+	 * and often all of them.
+	 */
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)in[i];
+		if (c < 0x20 || c >= 0x7f || c == '\\')
+			break;
+	}
+	if (i == n && n <= cap) {
+		memcpy(out, in, n);
+		return n;
+	}
 	for (i = 0; i < n; i += used) {
 		c = (unsigned char)in[i];
 		if (c >= 0x20 && c < 0x7f && c != '\\') {
@@ -1257,19 +1354,17 @@ classify_decide(const struct classify_facts *f, struct classify_result *res)
 }
 
 /*
- * One pass over the top-level header for the fields and hints, one walk
- * over the MIME structure for the report parts and the notice's text,
- * then the decision and the excerpt. Every read is bounded by len.
+ * One walk over the MIME structure, which hands us the top-level fields
+ * (for the marks and hints) on its way, then the report parts and the
+ * notice's text; then the decision and the excerpt. Every read is
+ * bounded by len.
  */
 void
 classify_message(const struct classify_config *cfg, const char *mail_from,
     const char *msg, size_t len, struct classify_result *res)
 {
 	struct classify_facts f;
-	struct mime_hdrs it;
-	struct mime_hdr h;
 	size_t off = 0;
-	int seen_subject = 0;
 
 	classify_result_init(res);
 	if (msg == NULL)
@@ -1282,10 +1377,10 @@ classify_message(const struct classify_config *cfg, const char *mail_from,
 	f.daemon_sender = classify_is_null_sender(mail_from) ||
 	    classify_probe_sender(cfg, mail_from, 1) != NULL;
 
-	mime_hdrs_init(&it, msg, len);
-	while (mime_hdrs_next(&it, &h))
-		classify_header(&f, &h, &seen_subject);
-	(void)mime_walk(msg, len, classify_part, &f);
+	(void)mime_walk_fields(msg, len, classify_header, classify_part, &f);
+	classify_hay_init(&f.in_subject, f.subject_lc.buf, f.subject_lc.len);
+	classify_hay_init(&f.in_text, f.text, f.textlen);
+	classify_hay_init(&f.in_hints, f.hints, f.hintslen);
 
 	classify_decide(&f, res);
 	snprintf(res->mta, sizeof(res->mta), "%s", classify_guess_mta(&f));

@@ -137,23 +137,32 @@ mime_hdr_is(const struct mime_hdr *h, const char *name)
 size_t
 mime_unfold(const char *in, size_t inlen, char *out, size_t outsize)
 {
-	size_t o = 0;
-	int space = 0;
+	size_t i = 0, o = 0;
 
-	for (size_t i = 0; i < inlen && o < outsize; i++) {
-		char c = in[i];
+	if (outsize == 0)
+		return 0;
+	while (i < inlen) {
+		unsigned char c = (unsigned char)in[i];
 
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			space = o > 0;
+		/* Anything above the space is copied: nearly every byte. */
+		if (c > ' ' || (c != ' ' && c != '\t' && c != '\r' &&
+		    c != '\n')) {
+			out[o++] = (char)c;
+			i++;
+			if (o == outsize)
+				break;
 			continue;
 		}
-		if (space) {
+		while (i < inlen && (in[i] == ' ' || in[i] == '\t' ||
+		    in[i] == '\r' || in[i] == '\n'))
+			i++;
+		if (i == inlen)
+			break;
+		if (o > 0) {
 			out[o++] = ' ';
-			space = 0;
-			if (o >= outsize)
+			if (o == outsize)
 				break;
 		}
-		out[o++] = c;
 	}
 	return o;
 }
@@ -723,6 +732,7 @@ mime_find_delim(const char *b, size_t len, size_t from, const char *bnd,
 
 struct mime_walker {
 	int		(*cb)(void *, const struct mime_part *);
+	void		(*field_cb)(void *, const struct mime_hdr *);
 	void		*arg;
 	size_t		 nparts;
 	int		 stop;
@@ -752,6 +762,8 @@ mime_walk_part(struct mime_walker *w, const char *buf, size_t len, int depth)
 	part.depth = depth;
 	mime_hdrs_init(&it, buf, len);
 	while (mime_hdrs_next(&it, &h)) {
+		if (depth == 0 && w->field_cb != NULL)
+			w->field_cb(w->arg, &h);
 		if (!have_ct && mime_hdr_is(&h, "Content-Type")) {
 			mime_ctype_parse(h.value, h.valuelen, &part.ct);
 			have_ct = 1;
@@ -796,9 +808,18 @@ size_t
 mime_walk(const char *msg, size_t len,
     int (*cb)(void *arg, const struct mime_part *), void *arg)
 {
+	return mime_walk_fields(msg, len, NULL, cb, arg);
+}
+
+size_t
+mime_walk_fields(const char *msg, size_t len,
+    void (*field_cb)(void *arg, const struct mime_hdr *),
+    int (*cb)(void *arg, const struct mime_part *), void *arg)
+{
 	struct mime_walker w;
 
 	w.cb = cb;
+	w.field_cb = field_cb;
 	w.arg = arg;
 	w.nparts = 0;
 	w.stop = 0;

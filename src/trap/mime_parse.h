@@ -141,4 +141,13 @@ struct mime_part {
 size_t	 mime_walk(const char *msg, size_t len,
 	    int (*cb)(void *arg, const struct mime_part *), void *arg);
 
+/*
+ * mime_walk(), and field_cb gets each field of the message's own header,
+ * in order, before cb gets the message: one reading of that header for
+ * the caller and the walk.
+ */
+size_t	 mime_walk_fields(const char *msg, size_t len,
+	    void (*field_cb)(void *arg, const struct mime_hdr *),
+	    int (*cb)(void *arg, const struct mime_part *), void *arg);
+
 #endif

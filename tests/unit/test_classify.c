@@ -1090,6 +1090,16 @@ test_mime_unfold(void **state)
 	assert_int_equal(n, 3);
 	n = mime_unfold(" \r\n ", 4, out, sizeof(out));
 	assert_int_equal(n, 0);
+	/* Cut short inside a run of blanks, and with no room at all. */
+	n = mime_unfold("ab \t cd", 7, out, 3);
+	assert_int_equal(n, 3);
+	assert_memory_equal(out, "ab ", 3);
+	n = mime_unfold("ab \t cd", 7, out, 2);
+	assert_int_equal(n, 2);
+	assert_int_equal(mime_unfold("ab", 2, out, 0), 0);
+	n = mime_unfold("\x01\x7f\xff x", 5, out, sizeof(out));
+	assert_int_equal(n, 5);
+	assert_memory_equal(out, "\x01\x7f\xff x", 5);
 }
 
 static void
