@@ -15,6 +15,7 @@
 #include "core/special.h"
 #include "store/schema.h"
 #include "store/store.h"
+#include "store/store_vfs.h"
 
 /*
  * Every statement the store runs, prepared once on first use and kept for
@@ -592,11 +593,13 @@ fail:
  * dozen per hit. Too late if SQLite is in use already: then it stays.
  */
 static pthread_once_t store_sqlite_once = PTHREAD_ONCE_INIT;
+static int store_vfs_ok;
 
 static void
 store_sqlite_setup(void)
 {
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	store_vfs_ok = store_vfs_register() == 0;
 }
 
 struct store *
@@ -634,7 +637,13 @@ store_open(const struct store_config *cfg, int flags, char *err,
 			goto fail;
 		}
 	}
-	if (sqlite3_open_v2(cfg->path, &s->db, oflags, NULL) != SQLITE_OK) {
+	/*
+	 * With FULL, the commit's frames go to the WAL in one write
+	 * (store_vfs.h says why only then); if the VFS could not be
+	 * registered they go as SQLite writes them.
+	 */
+	if (sqlite3_open_v2(cfg->path, &s->db, oflags, cfg->sync_full &&
+	    store_vfs_ok ? STORE_VFS_NAME : NULL) != SQLITE_OK) {
 		if (s->db == NULL) {
 			store_seterr(s, "out of memory");
 			goto fail;

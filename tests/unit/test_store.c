@@ -720,6 +720,81 @@ test_batch_of_one_address(void **state)
  * excluded, one special, one listed before the batch, and min_hits 2 so that hits in
  * the batch move listings from pending to listed.
  */
+/* count(*) of hit through a connection of its own, with SQLite's own VFS. */
+static int64_t
+hits_seen_by_other(const char *path, char *check, size_t checksize)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM hit",
+	    -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check",
+	    -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(check, checksize, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * With synchronous = FULL the store writes the WAL through its own VFS,
+ * which holds a commit's frames and writes them together. A commit far
+ * bigger than one hold (300 rows of 1 KB) and a small one after it are
+ * whole and visible to another connection the moment they return, and
+ * after the store is closed and opened again.
+ */
+static void
+test_full_sync_commits(void **state)
+{
+	struct fixture *f = *state;
+	struct store_config c = config_for(f->path);
+	struct store_hit h[300];
+	struct store_stats st;
+	char excerpt[1000], ip[300][24], check[64] = "", err[256];
+
+	store_close(f->s);
+	c.sync_full = 1;
+	if ((f->s = store_open(&c, 0, err, sizeof(err))) == NULL)
+		fail_msg("store_open: %s", err);
+	memset(excerpt, 'x', sizeof(excerpt) - 1);
+	excerpt[sizeof(excerpt) - 1] = '\0';
+	for (size_t i = 0; i < 300; i++) {
+		snprintf(ip[i], sizeof(ip[i]), "8.8.%zu.%zu", i / 200, i % 200);
+		memset(&h[i], 0, sizeof(h[i]));
+		h[i].t = T0 + (int64_t)i;
+		h[i].addr = test_addr(ip[i]);
+		h[i].class = HIT_BOUNCE;
+		h[i].subclass = "bounce/dsn";
+		h[i].sensor = "unit";
+		h[i].helo = "mx.example.net";
+		h[i].mail_from = "";
+		h[i].rcpt = "trap@trap.test";
+		h[i].excerpt = excerpt;
+	}
+	assert_int_equal(store_record_hits(f->s, h, 300, NULL), 0);
+	assert_int_equal(hits_seen_by_other(f->path, check, sizeof(check)),
+	    300);
+	assert_string_equal(check, "ok");
+	hit(f->s, "8.8.9.9", T0 + 400, HIT_BOUNCE);
+	assert_int_equal(hits_seen_by_other(f->path, check, sizeof(check)),
+	    301);
+
+	store_close(f->s);
+	if ((f->s = store_open(&c, 0, err, sizeof(err))) == NULL)
+		fail_msg("store_open: %s", err);
+	assert_int_equal(store_stats(f->s, T0 + 400, &st), 0);
+	assert_int_equal(st.hits, 301);
+	assert_int_equal(listed(f->s, "8.8.1.99", T0 + 400), 1);
+}
+
 static void
 test_batch_agrees_with_single_hits(void **state)
 {
@@ -1151,6 +1226,7 @@ main(void)
 		T(test_batch_is_all_or_nothing),
 		T(test_batch_of_one_address),
 		T(test_batch_agrees_with_single_hits),
+		T(test_full_sync_commits),
 		T(test_transaction_rollback),
 		T(test_listing_walk_filters),
 		T(test_refuses_foreign_files),
