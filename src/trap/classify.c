@@ -1280,11 +1280,21 @@ classify_excerpt_add(struct classify_result *res, size_t *off,
 	x[*off] = '\0';
 }
 
+/* Copies the C string src into dst[size], cut short if need be. */
+static void
+classify_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static void
 classify_set(struct classify_result *res, enum hit_class c, const char *sub)
 {
 	res->class = c;
-	snprintf(res->subclass, sizeof(res->subclass), "%s", sub);
+	classify_copy(res->subclass, sizeof(res->subclass), sub);
 }
 
 /*
@@ -1383,7 +1393,7 @@ classify_message(const struct classify_config *cfg, const char *mail_from,
 	classify_hay_init(&f.in_hints, f.hints, f.hintslen);
 
 	classify_decide(&f, res);
-	snprintf(res->mta, sizeof(res->mta), "%s", classify_guess_mta(&f));
+	classify_copy(res->mta, sizeof(res->mta), classify_guess_mta(&f));
 
 	classify_excerpt_add(res, &off, "Subject", f.subject.buf,
 	    f.subject.len, CLASSIFY_X_SUBJECT);

@@ -204,6 +204,35 @@ smtp_reply(struct smtp_session *s, const char *fmt, ...)
 }
 
 /*
+ * "250 2.0.0 Ok: queued as ID.N", the reply to every message: put
+ * together by hand, as smtp_reply() would need vsnprintf for it.
+ */
+static void
+smtp_reply_queued(struct smtp_session *s)
+{
+	static const char head[] = "250 2.0.0 Ok: queued as ";
+	char buf[sizeof(head) - 1 + SMTP_ID_MAX + 1 + 10 + 2];
+	char digits[10];
+	size_t n = sizeof(head) - 1, idlen, k = 0;
+	unsigned int v = s->txn;
+
+	memcpy(buf, head, n);
+	idlen = strnlen(s->id, sizeof(s->id));
+	memcpy(buf + n, s->id, idlen);
+	n += idlen;
+	buf[n++] = '.';
+	do {
+		digits[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 && k < sizeof(digits));
+	while (k > 0)
+		buf[n++] = digits[--k];
+	buf[n++] = '\r';
+	buf[n++] = '\n';
+	smtp_write(s, buf, n);
+}
+
+/*
  * Closes with 421 (RFC 5321 3.8: the server may close at any time, but
  * should say so first). A transaction that reached a trap is recorded
  * before the reply, as for QUIT.
@@ -839,7 +868,7 @@ smtp_data_reply(struct smtp_session *s, int rc, int too_big)
 	else if (too_big)
 		smtp_reply(s, "552 5.3.4 Error: message too big");
 	else
-		smtp_reply(s, "250 2.0.0 Ok: queued as %s.%u", s->id, s->txn);
+		smtp_reply_queued(s);
 	/* The message is answered: a draining trap now says goodbye. */
 	if (s->draining)
 		smtp_close(s, "4.3.2", "Service shutting down");

@@ -14,7 +14,7 @@
 #include "testutil.h"
 
 #define T_OUT_MAX	(256 * 1024)
-#define T_HITS_MAX	8
+#define T_HITS_MAX	16
 
 /* One recorded hit, copied, and what the client had been told by then. */
 struct t_hit {
@@ -379,6 +379,19 @@ test_pipelining(void **state)
 	t_expect(&t, "220 250 250 250 501 550 550 250 354 250 250 250 221");
 	assert_int_equal(t.nhits, 1);
 	assert_string_equal(t.hits[0].rcpt, "x@trap.test");
+	smtp_session_free(s);
+
+	/* The 250's count of messages, past one digit. */
+	s = t_start(&t, &c);
+	t_feed(s, "EHLO x\r\n");
+	for (int i = 0; i < 12; i++)
+		t_feed(s, "MAIL FROM:<>\r\nRCPT TO:<x@trap.test>\r\nDATA\r\n"
+		    "Subject: hi\r\n\r\nbody\r\n.\r\n");
+	assert_int_equal(t.nhits, 12);
+	assert_non_null(strstr(t.out,
+	    "\r\n250 2.0.0 Ok: queued as 0123456789abcdef.9\r\n"));
+	assert_non_null(strstr(t.out,
+	    "\r\n250 2.0.0 Ok: queued as 0123456789abcdef.12\r\n"));
 	smtp_session_free(s);
 }
 
