@@ -59,7 +59,7 @@ enum st {
 	ST_PROBE_TRIM,
 	ST_HIT_LAST_ID,
 	ST_HITS_FOR_PROBE,
-	ST_HIT_UID_EXISTS,
+	ST_HIT_EXISTS,
 	ST_HITS_AFTER,
 	ST_FORWARD_GET,
 	ST_FORWARD_SET,
@@ -211,7 +211,7 @@ static const char *const store_sql[ST_NSTATEMENTS] = {
 	    " rcpt, excerpt, uid FROM hit WHERE id > ?1"
 	    " AND instr(lower(rcpt), lower(?2) || '@') > 0 ORDER BY id",
 	/* All three are the key of hit_addr_t_uid: one seek. */
-	[ST_HIT_UID_EXISTS] =
+	[ST_HIT_EXISTS] =
 	    "SELECT 1 FROM hit WHERE addr = ?1 AND t = ?2 AND uid = ?3",
 	[ST_HITS_AFTER] =
 	    "SELECT id, t, addr, class, subclass, sensor, helo, mail_from,"
@@ -2554,7 +2554,7 @@ store_hit_exists(struct store *s, const struct store_hit *h)
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((st = store_stmt(s, ST_HIT_UID_EXISTS)) == NULL)
+	if ((st = store_stmt(s, ST_HIT_EXISTS)) == NULL)
 		return -1;
 	bind_addr(st, 1, &h->addr);
 	sqlite3_bind_int64(st, 2, h->t);
