@@ -267,19 +267,42 @@ callout_run() {
 	awk '$1 == "sessions_per_s" { print $2 }' "$out"
 }
 
+# cpu_ticks N: "busy total" clock ticks of CPU N so far (/proc/stat:
+# busy is everything but idle and iowait).
+cpu_ticks() {
+	awk -v c="cpu$1" '$1 == c {
+		b = $2 + $3 + $4 + $7 + $8 + $9
+		print b, b + $5 + $6 }' /proc/stat
+}
+
+# busy_pct "B0 T0" "B1 T1": the share of the time between the two
+# cpu_ticks readings that the CPU was busy, in %.
+busy_pct() {
+	echo "$1 $2" | awk '{ t = $4 - $2
+		printf "%d", (t > 0 ? 100 * ($3 - $1) / t : 0) }'
+}
+
 # measure_one COL KIND BIN CONC MODE: one run of one server; its rate is
-# appended to R["COL|MODE CONC"], and a trap's store is checked.
+# appended to R["COL|MODE CONC"], and a trap's store is checked. How
+# busy the server's and the load's CPUs were during the run goes with
+# it: a load CPU near 100 % means the figure is the load generator's.
 measure_one() {
-	local col=$1 kind=$2 bin=$3 conc=$4 mode=$5 v hits want
+	local col=$1 kind=$2 bin=$3 conc=$4 mode=$5 v hits want s0 l0 s1 l1
 
 	srv_start "$kind" "$bin"
+	s0=$(cpu_ticks "$SRV_CPU")
+	l0=$(cpu_ticks "$LOAD_CPU")
 	case $mode in
 	msg) v=$(source_run "$conc" "") ;;
 	reuse) v=$(source_run "$conc" -d) ;;
 	callout) v=$(callout_run "$conc") ;;
 	esac
+	s1=$(cpu_ticks "$SRV_CPU")
+	l1=$(cpu_ticks "$LOAD_CPU")
 	srv_stop
 	R[$col|$mode${conc}_list]="${R[$col|$mode${conc}_list]:-} $v"
+	R[$col|$mode${conc}_cpu]="${R[$col|$mode${conc}_cpu]:-} $(busy_pct \
+	    "$s0" "$s1")/$(busy_pct "$l0" "$l1")"
 	[ "$v" = 0 ] && R[$col|bad]=$((${R[$col|bad]:-0} + 1))
 	if [ "$kind" = trap ]; then
 		# Every acknowledged message (or callout) is in the store,
@@ -322,6 +345,9 @@ measure_all() {
 				R[$c|$mode$conc]=$(median "${list[@]}")
 				R[$c|$mode${conc}_all]=$(printf '%s / ' \
 				    "${list[@]}" | sed 's| / $||')
+				read -ra list <<<"${R[$c|$mode${conc}_cpu]}"
+				R[$c|$mode${conc}_cpu_all]=$(printf '%s, ' \
+				    "${list[@]}" | sed 's|, $||')
 			done
 		done
 	done
@@ -451,13 +477,17 @@ NOTES=$WORK/notes.md
 	echo "Each figure is the median of $RUNS runs of $(num "$MSGS")" \
 	    "messages (or callouts), taken in $RUNS rounds: each round runs" \
 	    "every case once on every server in turn. Each trap run starts" \
-	    "on an empty store. Every run, in round order:"
+	    "on an empty store. Every run, in round order, with how busy" \
+	    "the server's and the load's CPU were during it (server/load," \
+	    "from /proc/stat; a load near 100 % bounds the figure):"
 	echo
 	for c in "${COLS[@]}"; do
 		for conc in $CONCS; do
 			for mode in msg reuse callout; do
-				printf -- '- %s, %s -s %s: %s\n' "${LABEL[$c]}" "$mode" \
-				    "$conc" "${R[$c|$mode${conc}_all]}"
+				printf -- '- %s, %s -s %s: %s (CPU busy: %s %%)\n' \
+				    "${LABEL[$c]}" "$mode" "$conc" \
+				    "${R[$c|$mode${conc}_all]}" \
+				    "${R[$c|$mode${conc}_cpu_all]}"
 			done
 		done
 	done
