@@ -76,6 +76,22 @@ static const struct {
 static void	 log_vlog(int, int, const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
 
+/*
+ * Lines a thread holds (log_hold): an event loop writes the lines of a
+ * round of its sessions in one call rather than one call each. The
+ * hook tells the loop, once per batch, that a line waits.
+ */
+#define LOG_HOLD_MAX		65536
+
+struct log_hold {
+	char	 buf[LOG_HOLD_MAX];
+	size_t	 len;
+	void	(*waiting)(void *);
+	void	*arg;
+};
+
+static _Thread_local struct log_hold *log_held;
+
 /* The name is borrowed, not copied: callers pass argv[0] or a literal. */
 void
 log_init(const char *progname, int level)
@@ -294,26 +310,73 @@ log_append(char *buf, size_t size, size_t *off, const char *s)
 	*off += len;
 }
 
-/*
- * Writes "progname: message[: strerror(errnum)]\n" if level passes the
- * filter; errnum -1 means no errno part. syslog gets the message alone
- * (it adds the name), a file gets a UTC time stamp in front (stderr
- * has none: journald and the terminal add their own). errno is
- * preserved so that a caller can log and then still act on it.
- */
+/* Writes bytes of whole lines to a file or stderr; log_mu is held. */
+static void
+log_write_lines(const char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	if (log_kind == LOG_KIND_FILE)
+		log_write_all(log_fd, buf, len);
+	else if (log_kind == LOG_KIND_STDERR) {
+		fwrite(buf, 1, len, stderr);
+		fflush(stderr);
+	}
+}
+
+void
+log_hold(void (*waiting)(void *), void *arg)
+{
+	struct log_hold *h;
+
+	if (log_held != NULL || (h = malloc(sizeof(*h))) == NULL)
+		return;
+	h->len = 0;
+	h->waiting = waiting;
+	h->arg = arg;
+	log_held = h;
+}
+
+void
+log_flush(void)
+{
+	struct log_hold *h = log_held;
+
+	if (h == NULL || h->len == 0)
+		return;
+	pthread_mutex_lock(&log_mu);
+	log_write_lines(h->buf, h->len);
+	pthread_mutex_unlock(&log_mu);
+	h->len = 0;
+}
+
+void
+log_release(void)
+{
+	log_flush();
+	free(log_held);
+	log_held = NULL;
+}
+
 /*
  * Writes msg (NUL-terminated) to the destination, with the time stamp
- * and name in front where it takes them.
+ * and name in front where it takes them. A thread that holds its lines
+ * keeps those of info and debug; a warning or an error goes out at once,
+ * after what the thread held, so that it is never late nor out of order.
  */
 static void
 log_emit(int level, const char *msg)
 {
 	char line[LOG_LINE_MAX + 64], stamp[32];
+	struct log_hold *h = log_held;
 	struct tm tm;
 	time_t now;
 	size_t off;
+	int first;
 
 	stamp[0] = '\0';
+	if (h != NULL && level < LOG_LEVEL_INFO)
+		log_flush();
 	pthread_mutex_lock(&log_mu);
 	switch (log_kind) {
 	case LOG_KIND_SYSLOG:
@@ -337,11 +400,21 @@ log_emit(int level, const char *msg)
 		log_append(line, sizeof(line) - 1, &off, ": ");
 		log_append(line, sizeof(line) - 1, &off, msg);
 		line[off++] = '\n';
-		if (log_kind == LOG_KIND_FILE)
-			log_write_all(log_fd, line, off);
-		else {
-			fwrite(line, 1, off, stderr);
-			fflush(stderr);
+		if (h == NULL || level < LOG_LEVEL_INFO) {
+			log_write_lines(line, off);
+			break;
+		}
+		if (off > sizeof(h->buf) - h->len) {
+			log_write_lines(h->buf, h->len);
+			h->len = 0;
+		}
+		first = h->len == 0;
+		memcpy(h->buf + h->len, line, off);
+		h->len += off;
+		if (first && h->waiting != NULL) {
+			pthread_mutex_unlock(&log_mu);
+			h->waiting(h->arg);
+			return;
 		}
 		break;
 	}

@@ -47,6 +47,18 @@ const char *log_facility(void);
  */
 int	 log_reopen(char *err, size_t errlen);
 
+/*
+ * The calling thread keeps its info and debug lines from now on and
+ * writes them in one call at log_flush(); warnings and errors still go
+ * at once, after the held lines. waiting(arg) runs when a line is kept
+ * and none was before: the loop schedules its flush there. Lines to
+ * syslog are never held. log_release() flushes and stops holding. For
+ * an event loop that logs a line or two per session and per round.
+ */
+void	 log_hold(void (*waiting)(void *), void *arg);
+void	 log_flush(void);
+void	 log_release(void);
+
 /* log_warn and fatal append ": strerror(errno)". */
 void	 log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -193,6 +193,7 @@ struct trap_server {
 	size_t				 inflight;	/* first npend, in batch */
 	struct event			*commit_ev;
 	struct event			*gather_ev;	/* TRAP_GATHER_US */
+	struct event			*logflush_ev;	/* the round's lines */
 	int				 gathering;	/* gather_ev is set */
 	/* The committer owns batch and outcomes while inflight > 0. */
 	struct store_hit		 batch[TRAP_COMMIT_MAX];
@@ -1660,6 +1661,28 @@ trap_raise_nofile(int sessions)
 		    sessions);
 }
 
+/*
+ * The loop's lines (one per hit, one per session) wait for the end of
+ * the round and go in one write: activated now, the flush runs after
+ * the events this round already has.
+ */
+static void
+trap_log_waiting(void *arg)
+{
+	struct trap_server *srv = arg;
+
+	event_active(srv->logflush_ev, EV_TIMEOUT, 0);
+}
+
+static void
+trap_log_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_flush();
+}
+
 static int
 trap_server_bind(struct trap_server *srv, char *err, size_t errlen)
 {
@@ -1778,6 +1801,8 @@ trap_server_new(const struct trap_server_config *cfg, char *err,
 	    (srv->commit_ev = event_new(srv->base, -1, 0, trap_flush_cb,
 	    srv)) == NULL ||
 	    (srv->gather_ev = evtimer_new(srv->base, trap_gather_cb,
+	    srv)) == NULL ||
+	    (srv->logflush_ev = event_new(srv->base, -1, 0, trap_log_flush_cb,
 	    srv)) == NULL || event_add(srv->stop_ev, NULL) == -1) {
 		snprintf(err, errlen, "event loop: out of memory");
 		goto fail;
@@ -1833,7 +1858,9 @@ trap_server_run(struct trap_server *srv)
 	    srv->ssl_ctx != NULL ? "on" : "off",
 	    srv->cfg.proxy_protocol ? "on" : "off");
 	trap_committer_start(srv);
+	log_hold(trap_log_waiting, srv);
 	rc = event_base_dispatch(srv->base);
+	log_release();
 	log_info("trap: stopped");
 	return rc == -1 ? -1 : 0;
 }
@@ -1886,6 +1913,8 @@ trap_server_free(struct trap_server *srv)
 		event_free(srv->commit_ev);
 	if (srv->gather_ev != NULL)
 		event_free(srv->gather_ev);
+	if (srv->logflush_ev != NULL)
+		event_free(srv->logflush_ev);
 	if (srv->cm.ev != NULL)
 		event_free(srv->cm.ev);
 	for (int i = 0; i < 2; i++)

@@ -30,6 +30,20 @@ slurp(const char *path, char *buf, size_t size)
 	return buf;
 }
 
+/* Logs to a new file in a new directory dir (a mkdtemp template). */
+static void
+log_to_temp_file(char *dir, char *path, size_t pathlen)
+{
+	char target[160], err[256];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, pathlen, "%s/bs.log", dir);
+	snprintf(target, sizeof(target), "file:%s", path);
+	log_init("test_log", LOG_LEVEL_INFO);
+	assert_int_equal(log_open(target, "daemon", (uid_t)-1, (gid_t)-1, err,
+	    sizeof(err)), 0);
+}
+
 static void
 test_targets(void **state)
 {
@@ -124,18 +138,13 @@ test_file_reopen(void **state)
 static void
 test_line_pieces(void **state)
 {
-	char dir[] = "/tmp/bs-test-log-XXXXXX", path[128], target[160];
+	char dir[] = "/tmp/bs-test-log-XXXXXX", path[128];
 	char err[256], buf[3 * LOG_LINE_MAX], *nl, *first, *second;
 	static char longtext[LOG_LINE_MAX + 100];
 	struct log_line l;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/bs.log", dir);
-	snprintf(target, sizeof(target), "file:%s", path);
-	log_init("test_log", LOG_LEVEL_INFO);
-	assert_int_equal(log_open(target, "daemon", (uid_t)-1, (gid_t)-1, err,
-	    sizeof(err)), 0);
+	log_to_temp_file(dir, path, sizeof(path));
 	assert_true(log_enabled(LOG_LEVEL_INFO));
 	assert_false(log_enabled(LOG_LEVEL_DEBUG));
 
@@ -193,6 +202,77 @@ test_line_pieces(void **state)
 	assert_string_equal(first, second);
 	assert_int_equal(strlen(first), strlen("Z test_log: ") +
 	    LOG_LINE_MAX - 1);
+
+	assert_int_equal(log_open("stderr", "daemon", (uid_t)-1, (gid_t)-1,
+	    err, sizeof(err)), 0);
+	log_set_level(LOG_LEVEL_WARN);
+	unlink(path);
+	rmdir(dir);
+}
+
+static int hold_waits;
+
+static void
+hold_waiting(void *arg)
+{
+	(void)arg;
+	hold_waits++;
+}
+
+/*
+ * Held lines reach the file only at log_flush(), in one piece and in
+ * order; the hook runs once per batch; a warning goes at once, after
+ * what was held; more than the hold takes is written out, not lost.
+ */
+static void
+test_hold(void **state)
+{
+	char dir[] = "/tmp/bs-test-log-XXXXXX", path[128], err[256], *p, *q;
+	static char buf[256 * 1024];
+	int n;
+
+	(void)state;
+	log_to_temp_file(dir, path, sizeof(path));
+	hold_waits = 0;
+	log_hold(hold_waiting, NULL);
+	log_info("held one");
+	log_info("held two");
+	assert_int_equal(hold_waits, 1);
+	assert_string_equal(slurp(path, buf, sizeof(buf)), "");
+	log_flush();
+	slurp(path, buf, sizeof(buf));
+	assert_non_null(p = strstr(buf, "test_log: held one\n"));
+	assert_non_null(q = strstr(buf, "test_log: held two\n"));
+	assert_true(p < q);
+
+	log_info("held three");
+	assert_int_equal(hold_waits, 2);
+	log_warnx("a warning");
+	slurp(path, buf, sizeof(buf));
+	assert_non_null(p = strstr(buf, "test_log: held three\n"));
+	assert_non_null(q = strstr(buf, "test_log: a warning\n"));
+	assert_true(p < q);
+
+	/* 2,000 lines of ~100 bytes: three times what the hold takes. */
+	assert_int_equal(truncate(path, 0), 0);
+	for (n = 0; n < 2000; n++)
+		log_info("line %04d %s", n, "................................"
+		    "..................................................");
+	log_release();
+	slurp(path, buf, sizeof(buf));
+	for (n = 0, p = buf; (p = strstr(p, "test_log: line ")) != NULL;
+	    p++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "%04d", n);
+		assert_memory_equal(p + strlen("test_log: line "), want, 4);
+		n++;
+	}
+	assert_int_equal(n, 2000);
+	/* Released: a line goes at once again. */
+	log_info("not held");
+	slurp(path, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "test_log: not held\n"));
 
 	assert_int_equal(log_open("stderr", "daemon", (uid_t)-1, (gid_t)-1,
 	    err, sizeof(err)), 0);
@@ -308,6 +388,7 @@ main(void)
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_file_reopen),
 		cmocka_unit_test(test_line_pieces),
+		cmocka_unit_test(test_hold),
 		cmocka_unit_test(test_level_names),
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_config_diff),
