@@ -1893,14 +1893,9 @@ stats_hit_classes(struct store_stats *o, sqlite3_stmt *st)
 	int64_t n = sqlite3_column_int64(st, 1);
 
 	o->hits += n;
+	o->hits_24h += sqlite3_column_int64(st, 2);
 	if (c >= 0 && c < HIT_NCLASSES)
 		o->hits_by_class[c] += n;
-}
-
-static void
-stats_hits_24h(struct store_stats *o, sqlite3_stmt *st)
-{
-	o->hits_24h = sqlite3_column_int64(st, 0);
 }
 
 static void
@@ -1927,10 +1922,8 @@ store_stats(struct store *s, int64_t now, struct store_stats *out)
 	    store_stats_query(s, "SELECT classes, count(*) FROM listing"
 	    " WHERE state = 1 AND expires > ?1 GROUP BY classes", now,
 	    stats_listed_classes, out) == -1 ||
-	    store_stats_query(s, "SELECT class, count(*) FROM hit"
-	    " GROUP BY class", now, stats_hit_classes, out) == -1 ||
-	    store_stats_query(s, "SELECT count(*) FROM hit WHERE t > ?1 - 86400",
-	    now, stats_hits_24h, out) == -1 ||
+	    store_stats_query(s, "SELECT class, count(*), sum(t > ?1 - 86400)"
+	    " FROM hit GROUP BY class", now, stats_hit_classes, out) == -1 ||
 	    store_stats_query(s, "SELECT count(*) FROM exclude", now,
 	    stats_exclusions, out) == -1 ||
 	    store_stats_query(s, "SELECT page_count * page_size FROM"

@@ -635,6 +635,12 @@ test_batch_is_all_or_nothing(void **state)
 	assert_int_equal(st.by_state[LISTING_LISTED], 2);
 	assert_int_equal(st.hits_24h, 2);
 	assert_true(st.db_bytes > 0);
+	/* Both classes are in the last 24 hours until a day has passed. */
+	assert_int_equal(store_stats(f->s, T0 + 86399, &st), 0);
+	assert_int_equal(st.hits_24h, 2);
+	assert_int_equal(store_stats(f->s, T0 + 86400, &st), 0);
+	assert_int_equal(st.hits_24h, 0);
+	assert_int_equal(st.hits, 2);
 	assert_int_equal(store_stats(f->s, T0 + TTL, &st), 0);
 	assert_int_equal(st.listed, 0);
 	assert_int_equal(st.by_state[LISTING_EXPIRED], 2);
