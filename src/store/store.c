@@ -682,8 +682,8 @@ store_open(const struct store_config *cfg, int flags, char *err,
 	}
 	/*
 	 * Hits arrive from random addresses, so every insert touches a
-	 * random page of three indexes; SQLite's default 2 MiB cache turns
-	 * that into disk reads once the store outgrows it.
+	 * random page of the address indexes; SQLite's default 2 MiB cache
+	 * turns that into disk reads once the store outgrows it.
 	 */
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d",
 	    STORE_CACHE_KIB);

@@ -1023,35 +1023,38 @@ trap_conn_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct trap_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	struct evbuffer_iovec v;
+	char buf[TRAP_READ_MAX];
 	ssize_t n;
+	int rc = 0;
 
 	if (what & EV_TIMEOUT) {
 		trap_conn_event(c->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT,
 		    c);
 		return;
 	}
-	/* The bufferevent keeps its input's end frozen but to itself. */
-	evbuffer_unfreeze(in, 0);
-	if (evbuffer_reserve_space(in, TRAP_READ_MAX, &v, 1) < 1) {
-		evbuffer_freeze(in, 0);
-		log_warnx("%s event=error what=\"out of memory reading\"",
-		    c->id);
-		trap_conn_event(c->bev, BEV_EVENT_READING | BEV_EVENT_ERROR,
-		    c);
-		return;
-	}
-	n = read(fd, v.iov_base, v.iov_len);
-	if (n > 0) {
-		v.iov_len = (size_t)n;
-		(void)evbuffer_commit_space(in, &v, 1);
-	}
-	evbuffer_freeze(in, 0);
+	/*
+	 * Read here and copied in, rather than into space reserved in the
+	 * evbuffer: a reservation of TRAP_READ_MAX is a 32 KiB chain from
+	 * malloc's large bins for every command, where a command is a few
+	 * dozen bytes and its copy a small chain from the thread cache.
+	 */
+	n = read(fd, buf, sizeof(buf));
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
 		trap_conn_event(c->bev, BEV_EVENT_READING |
 		    (n == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR), c);
+		return;
+	}
+	/* The bufferevent keeps its input's end frozen but to itself. */
+	evbuffer_unfreeze(in, 0);
+	rc = evbuffer_add(in, buf, (size_t)n);
+	evbuffer_freeze(in, 0);
+	if (rc == -1) {
+		log_warnx("%s event=error what=\"out of memory reading\"",
+		    c->id);
+		trap_conn_event(c->bev, BEV_EVENT_READING | BEV_EVENT_ERROR,
+		    c);
 		return;
 	}
 	trap_conn_read(c->bev, c);
