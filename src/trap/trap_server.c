@@ -194,6 +194,9 @@ struct trap_server {
 	struct event			*commit_ev;
 	struct event			*gather_ev;	/* TRAP_GATHER_US */
 	struct event			*logflush_ev;	/* the round's lines */
+	/* The sessions' timeouts, as libevent's common timeouts. */
+	struct timeval			 idle_tv;
+	struct timeval			 session_tv;
 	int				 gathering;	/* gather_ev is set */
 	/* The committer owns batch and outcomes while inflight > 0. */
 	struct store_hit		 batch[TRAP_COMMIT_MAX];
@@ -1002,7 +1005,7 @@ static void	trap_conn_event(struct bufferevent *, short, void *);
 static void
 trap_conn_reading(struct trap_conn *c, int on)
 {
-	struct timeval tv = trap_tv(c->srv->cfg.idle_timeout_ms);
+	const struct timeval *tv = &c->srv->idle_tv;
 
 	if (c->tls) {
 		if (on)
@@ -1011,7 +1014,7 @@ trap_conn_reading(struct trap_conn *c, int on)
 			bufferevent_disable(c->bev, EV_READ);
 	} else if (c->rev != NULL) {
 		if (on)
-			event_add(c->rev, &tv);
+			event_add(c->rev, tv);
 		else
 			event_del(c->rev);
 	}
@@ -1063,7 +1066,7 @@ trap_conn_readable(evutil_socket_t fd, short what, void *arg)
 static void
 trap_conn_setup_bev(struct trap_conn *c)
 {
-	struct timeval tv = trap_tv(c->srv->cfg.idle_timeout_ms);
+	const struct timeval *tv = &c->srv->idle_tv;
 
 	bufferevent_setcb(c->bev, trap_conn_read, trap_conn_write,
 	    trap_conn_event, c);
@@ -1071,7 +1074,7 @@ trap_conn_setup_bev(struct trap_conn *c)
 	 * The read timeout is the idle timeout (RFC 5321 4.5.3.2.7); the
 	 * write timeout drops a client that stops reading its replies.
 	 */
-	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_set_timeouts(c->bev, tv, tv);
 	trap_conn_reading(c, 1);
 }
 
@@ -1422,7 +1425,6 @@ trap_accept(struct evconnlistener *l, evutil_socket_t fd,
 {
 	struct trap_server *srv = arg;
 	struct trap_conn *c;
-	struct timeval tv;
 	struct addr peer;
 	int proxy;
 
@@ -1489,8 +1491,7 @@ trap_accept(struct evconnlistener *l, evutil_socket_t fd,
 		trap_conn_free(c);
 		return;
 	}
-	tv = trap_tv(srv->cfg.session_timeout_ms);
-	evtimer_add(c->deadline, &tv);
+	evtimer_add(c->deadline, &srv->session_tv);
 	trap_conn_setup_bev(c);
 	if (!proxy)
 		(void)trap_conn_start(c);
@@ -1665,6 +1666,27 @@ trap_raise_nofile(int sessions)
 }
 
 /*
+ * Every session arms the same two timeouts, the idle one again on each
+ * command: as common timeouts they are kept in a queue per duration,
+ * in order, rather than in the timer heap, whose every insertion and
+ * removal walks a path among thousands of sessions' timers.
+ */
+static void
+trap_common_timeouts(struct trap_server *srv)
+{
+	const struct timeval *common;
+
+	srv->idle_tv = trap_tv(srv->cfg.idle_timeout_ms);
+	srv->session_tv = trap_tv(srv->cfg.session_timeout_ms);
+	if ((common = event_base_init_common_timeout(srv->base,
+	    &srv->idle_tv)) != NULL)
+		srv->idle_tv = *common;
+	if ((common = event_base_init_common_timeout(srv->base,
+	    &srv->session_tv)) != NULL)
+		srv->session_tv = *common;
+}
+
+/*
  * The loop's lines (one per hit, one per session) wait for the end of
  * the round and go in one write: activated now, the flush runs after
  * the events this round already has.
@@ -1810,6 +1832,7 @@ trap_server_new(const struct trap_server_config *cfg, char *err,
 		snprintf(err, errlen, "event loop: out of memory");
 		goto fail;
 	}
+	trap_common_timeouts(srv);
 	/* The store first: it makes the directory the TLS files go into. */
 	if ((srv->store = store_open(&srv->cfg.store, STORE_OPEN_CREATE, serr,
 	    sizeof(serr))) == NULL) {
