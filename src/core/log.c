@@ -421,6 +421,13 @@ log_emit(int level, const char *msg)
 	pthread_mutex_unlock(&log_mu);
 }
 
+/*
+ * Writes "progname: message[: strerror(errnum)]\n" if level passes the
+ * filter; errnum -1 means no errno part. syslog gets the message alone
+ * (it adds the name), a file gets a UTC time stamp in front (stderr
+ * has none: journald and the terminal add their own). errno is
+ * preserved so that a caller can log and then still act on it.
+ */
 static void
 log_vlog(int level, int errnum, const char *fmt, va_list ap)
 {
