@@ -1028,7 +1028,7 @@ trap_conn_readable(evutil_socket_t fd, short what, void *arg)
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	char buf[TRAP_READ_MAX];
 	ssize_t n;
-	int rc = 0;
+	int rc;
 
 	if (what & EV_TIMEOUT) {
 		trap_conn_event(c->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT,
