@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,6 +68,8 @@
 #define TRAP_GATHER_US		1000
 /* One read of a plain connection, at most. */
 #define TRAP_READ_MAX		16384
+/* Pieces of the last replies sent in one call; more go the usual way. */
+#define TRAP_LAST_IOV		8
 /*
  * Input a session may send ahead while its hit is being committed (it
  * is not fed meanwhile): past this, reading stops until the reply.
@@ -974,11 +978,55 @@ trap_conn_send(struct trap_conn *c)
 		    c->id);
 }
 
+/*
+ * The replies before a close, with the FIN in the same segment: sent
+ * with MSG_MORE the kernel holds them, and shutdown() adds the FIN to
+ * the held segment. Sent and then closed, the replies leave at once and
+ * the FIN follows alone, a segment more for the client and for us.
+ * Returns 0 when the replies went that way, -1 when trap_conn_send()
+ * is to send them (TLS, output already queued, a short send).
+ */
+static int
+trap_conn_send_last(struct trap_conn *c)
+{
+	struct evbuffer_iovec v[TRAP_LAST_IOV];
+	struct iovec iov[TRAP_LAST_IOV];
+	struct msghdr msg;
+	size_t len;
+	ssize_t sent;
+	int n;
+
+	if (c->tls || c->fd == -1 || c->reply == NULL ||
+	    (len = evbuffer_get_length(c->reply)) == 0 ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+		return -1;
+	n = evbuffer_peek(c->reply, -1, NULL, v, TRAP_LAST_IOV);
+	if (n < 1 || n > TRAP_LAST_IOV)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		iov[i].iov_base = v[i].iov_base;
+		iov[i].iov_len = v[i].iov_len;
+	}
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = iov;
+	msg.msg_iovlen = (size_t)n;
+	sent = sendmsg(c->fd, &msg, MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (sent > 0)
+		evbuffer_drain(c->reply, (size_t)sent);
+	if (sent < 0 || (size_t)sent < len)
+		return -1;
+	/* Should it fail, close() sends the FIN, in a segment of its own. */
+	(void)shutdown(c->fd, SHUT_WR);
+	return 0;
+}
+
 /* Sends what is queued, then frees: the write callback finishes it. */
 static void
 trap_conn_close(struct trap_conn *c, const char *why)
 {
-	trap_conn_send(c);
+	/* A queued hit's reply is still to come: no FIN yet. */
+	if (c->pend != NULL || trap_conn_send_last(c) == -1)
+		trap_conn_send(c);
 	if (c->why == NULL)
 		c->why = why;
 	c->closing = 1;
@@ -1119,10 +1167,13 @@ static void
 trap_conn_after(struct trap_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
+	enum smtp_want want = smtp_session_want(c->sess);
 	size_t left;
 
-	trap_conn_send(c);
-	switch (smtp_session_want(c->sess)) {
+	/* The replies before a close go with its FIN: trap_conn_close(). */
+	if (want != SMTP_WANT_CLOSE)
+		trap_conn_send(c);
+	switch (want) {
 	case SMTP_WANT_INPUT:
 		/* Input left over: replies pile up unread; wait for them. */
 		if (evbuffer_get_length(in) > 0 && !c->paused) {
@@ -1164,7 +1215,8 @@ trap_conn_resume(struct trap_conn *c)
 {
 	c->waiting = 0;
 	if (c->closing) {
-		trap_conn_send(c);
+		if (trap_conn_send_last(c) == -1)
+			trap_conn_send(c);
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 			trap_conn_free(c);
 		return;
@@ -1196,11 +1248,13 @@ trap_conn_feed(struct trap_conn *c)
 		/*
 		 * The session stops taking pipelined commands while their
 		 * replies are unsent; once the socket took them all, go on.
+		 * What it wants next sends the rest (trap_conn_after).
 		 */
-		trap_conn_send(c);
 		if (smtp_session_want(c->sess) != SMTP_WANT_INPUT ||
-		    evbuffer_get_length(in) == 0 ||
-		    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+		    evbuffer_get_length(in) == 0)
+			break;
+		trap_conn_send(c);
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
 			break;
 	}
 	trap_conn_after(c);
@@ -1622,7 +1676,7 @@ trap_listen_socket(const struct sockaddr_storage *ss, socklen_t len,
     int backlog, char *err, size_t errlen)
 {
 	char name[ADDR_STRLEN + 16];
-	int fd, on = 1, saved;
+	int fd, on = 1, off = 0, saved;
 
 	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0);
@@ -1641,6 +1695,14 @@ trap_listen_socket(const struct sockaddr_storage *ss, socklen_t len,
 		errno = saved;
 		return -1;
 	}
+	/*
+	 * Sessions start out acknowledging each segment at once, so the
+	 * first command's ACK goes alone, just before its reply. Off on the
+	 * listener, which the accepted sockets inherit, the ACK rides on
+	 * the reply, as the kernel has it for the later replies. Only a
+	 * segment is at stake: a kernel without it serves as well.
+	 */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &off, sizeof(off));
 	return fd;
 }
 
