@@ -71,6 +71,12 @@
 /* Pieces of the last replies sent in one call; more go the usual way. */
 #define TRAP_LAST_IOV		8
 /*
+ * Replies kept in the connection itself until sent: a banner, an EHLO
+ * reply or a few pipelined replies fit. Kept in an evbuffer, each cost
+ * a 1 KiB chain made and freed; longer ones still go there.
+ */
+#define TRAP_OUT_INLINE		256
+/*
  * Input a session may send ahead while its hit is being committed (it
  * is not fed meanwhile): past this, reading stops until the reply.
  */
@@ -135,7 +141,9 @@ struct trap_conn {
 	int			 fd;		/* ours to close, or -1 */
 	struct bufferevent	*bev;
 	struct event		*rev;		/* plain: reading, see below */
-	struct evbuffer		*reply;		/* replies not yet sent */
+	struct evbuffer		*reply;		/* replies past out */
+	char			 out[TRAP_OUT_INLINE];	/* replies not yet sent */
+	size_t			 outlen;
 	struct event		*deadline;	/* session_timeout */
 	struct smtp_session	*sess;		/* NULL before PROXY */
 	char			 id[TRAP_ID_LEN + 1];
@@ -488,8 +496,18 @@ trap_io_write(void *arg, const char *buf, size_t len)
 
 	if (c->tls)
 		rc = bufferevent_write(c->bev, buf, len);
-	else
-		rc = evbuffer_add(c->reply, buf, len);
+	else if (evbuffer_get_length(c->reply) == 0 &&
+	    len <= sizeof(c->out) - c->outlen) {
+		memcpy(c->out + c->outlen, buf, len);
+		c->outlen += len;
+		rc = 0;
+	} else {
+		/* In order: what out holds goes first, then all goes there. */
+		rc = evbuffer_add(c->reply, c->out, c->outlen);
+		c->outlen = 0;
+		if (rc == 0)
+			rc = evbuffer_add(c->reply, buf, len);
+	}
 	if (rc == -1)
 		log_warnx("%s event=error what=\"out of memory writing\"",
 		    c->id);
@@ -827,7 +845,7 @@ trap_io_backlog(void *arg)
 	struct trap_conn *c = arg;
 
 	return evbuffer_get_length(bufferevent_get_output(c->bev)) +
-	    evbuffer_get_length(c->reply);
+	    evbuffer_get_length(c->reply) + c->outlen;
 }
 
 static int64_t
@@ -967,13 +985,26 @@ trap_conn_free(struct trap_conn *c)
 static void
 trap_conn_send(struct trap_conn *c)
 {
-	if (c->reply == NULL || evbuffer_get_length(c->reply) == 0)
-		return;
-	if (!c->tls && c->fd != -1 &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		(void)evbuffer_write(c->reply, c->fd);
-	if (evbuffer_get_length(c->reply) > 0 &&
-	    bufferevent_write_buffer(c->bev, c->reply) == -1)
+	ssize_t n;
+	int rc = 0;
+	int direct = !c->tls && c->fd != -1 &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
+
+	if (c->outlen > 0) {
+		if (direct && (n = write(c->fd, c->out, c->outlen)) > 0) {
+			c->outlen -= (size_t)n;
+			memmove(c->out, c->out + n, c->outlen);
+		}
+		if (c->outlen > 0)
+			rc = bufferevent_write(c->bev, c->out, c->outlen);
+		c->outlen = 0;
+	} else if (c->reply != NULL && evbuffer_get_length(c->reply) > 0) {
+		if (direct)
+			(void)evbuffer_write(c->reply, c->fd);
+		if (evbuffer_get_length(c->reply) > 0)
+			rc = bufferevent_write_buffer(c->bev, c->reply);
+	}
+	if (rc == -1)
 		log_warnx("%s event=error what=\"out of memory writing\"",
 		    c->id);
 }
@@ -996,23 +1027,34 @@ trap_conn_send_last(struct trap_conn *c)
 	ssize_t sent;
 	int n;
 
-	if (c->tls || c->fd == -1 || c->reply == NULL ||
-	    (len = evbuffer_get_length(c->reply)) == 0 ||
+	if (c->tls || c->fd == -1 ||
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
 		return -1;
-	n = evbuffer_peek(c->reply, -1, NULL, v, TRAP_LAST_IOV);
-	if (n < 1 || n > TRAP_LAST_IOV)
+	if ((len = c->outlen) > 0) {
+		sent = send(c->fd, c->out, len,
+		    MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (sent > 0) {
+			c->outlen -= (size_t)sent;
+			memmove(c->out, c->out + sent, c->outlen);
+		}
+	} else if (c->reply != NULL &&
+	    (len = evbuffer_get_length(c->reply)) > 0) {
+		n = evbuffer_peek(c->reply, -1, NULL, v, TRAP_LAST_IOV);
+		if (n < 1 || n > TRAP_LAST_IOV)
+			return -1;
+		for (int i = 0; i < n; i++) {
+			iov[i].iov_base = v[i].iov_base;
+			iov[i].iov_len = v[i].iov_len;
+		}
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)n;
+		sent = sendmsg(c->fd, &msg,
+		    MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (sent > 0)
+			evbuffer_drain(c->reply, (size_t)sent);
+	} else
 		return -1;
-	for (int i = 0; i < n; i++) {
-		iov[i].iov_base = v[i].iov_base;
-		iov[i].iov_len = v[i].iov_len;
-	}
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = iov;
-	msg.msg_iovlen = (size_t)n;
-	sent = sendmsg(c->fd, &msg, MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (sent > 0)
-		evbuffer_drain(c->reply, (size_t)sent);
 	if (sent < 0 || (size_t)sent < len)
 		return -1;
 	/* Should it fail, close() sends the FIN, in a segment of its own. */
