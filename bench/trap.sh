@@ -18,7 +18,9 @@
 #   BACKSCATTER	the binary to measure [build/backscatter]
 #   BASELINE	other binaries, each measured the same way in a column of
 #		its own: "LABEL=PATH ..." (before/after a change) [none]
-#   MSGS	messages (or callouts) per run [20000]
+#   MSGS	messages (or callouts) per run [20000]; past about 30000,
+#		a reused session at -s 100 sends more commands than the
+#		trap's max_commands (1000) and gets 421, as it should
 #   RUNS	runs per figure; the median is reported [3]
 #   IDLE	idle sessions for the RSS figure [10000]
 #
