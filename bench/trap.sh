@@ -183,10 +183,25 @@ num() {	# 1234567 -> 1,234,567
 	printf '%s' "$1" |
 	    sed -e :a -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e ta
 }
+pct() { awk -v m="$1" 'BEGIN { printf "%.0f", m / 10 }'; } # per mille
 median() { # the middle of the numbers given
 	printf '%s\n' "$@" | sort -n | awk -v n=$# 'NR == int((n + 1) / 2)'
 }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+# ratios "A..." "B...": A[i] / B[i] in per mille for each round i where
+# both ran; a round's servers run minutes apart at most, so the ratio
+# keeps less of the machine's drift than the medians do.
+ratios() {
+	local -a a b
+	local i
+
+	read -ra a <<<"$1"
+	read -ra b <<<"$2"
+	for i in "${!a[@]}"; do
+		[ "${a[$i]:-0}" -gt 0 ] && [ "${b[$i]:-0}" -gt 0 ] &&
+		    echo $((a[i] * 1000 / b[i]))
+	done
+}
 
 # ---- servers -------------------------------------------------------
 
@@ -518,7 +533,43 @@ NOTES=$WORK/notes.md
 	    "$(($(date +%s) - T0)) s in all."
 } >"$NOTES"
 
+# Each trap build against smtp-sink, round by round.
+RATIOS=$WORK/ratios.md
+{
+	head="| against smtp-sink, round by round: median (lowest–highest) |"
+	sep="| --- |"
+	for c in "${COLS[@]}"; do
+		[ "$c" = sink ] && continue
+		head="$head ${LABEL[$c]} |"
+		sep="$sep --- |"
+	done
+	echo "$head"
+	echo "$sep"
+	for mode in msg reuse callout; do
+		for conc in $CONCS; do
+			line="| $mode -s $(num "$conc") |"
+			for c in "${COLS[@]}"; do
+				[ "$c" = sink ] && continue
+				read -ra list <<<"$(ratios \
+				    "${R[$c|$mode${conc}_list]}" \
+				    "${R[sink|$mode${conc}_list]}" | tr '\n' ' ')"
+				if [ "${#list[@]}" = 0 ]; then
+					line="$line — |"
+					continue
+				fi
+				line="$line $(pct "$(median "${list[@]}")") %"
+				line="$line ($(pct "$(printf '%s\n' "${list[@]}" |
+				    sort -n | head -n 1)")–$(pct "$(printf \
+				    '%s\n' "${list[@]}" | sort -n | tail -n 1)")) |"
+			done
+			echo "$line"
+		done
+	done
+} >"$RATIOS"
+
 cat "$TABLE"
+echo
+cat "$RATIOS"
 echo
 cat "$NOTES"
 
@@ -535,6 +586,8 @@ SECTION=$WORK/section.md
 	echo "Command: \`${BASELINE:+BASELINE=... }bench/trap.sh -w\`."
 	echo
 	cat "$TABLE"
+	echo
+	cat "$RATIOS"
 	echo
 	echo "Server on CPU 0, load on CPU 1, in a network namespace of" \
 	    "the run's own whose loopback has an MTU of $LO_MTU (see the" \
