@@ -1037,6 +1037,18 @@ classify_guess_mta(const struct classify_facts *f)
 }
 
 /*
+ * A neighbour that leaves an "@" alone: a delimiter that the excerpt
+ * shows as itself. A line end becomes "\x0a" there, and an "@" next to
+ * that, or glued to the address just before it, reads as part of one.
+ */
+static int
+classify_lone_side(char c)
+{
+	return c != '\0' && c != '\r' && c != '\n' &&
+	    strchr(" \t<>()[],;:\"", c) != NULL;
+}
+
+/*
  * Copies in[0..n) to out with every e-mail address replaced by
  * "[address]", so that no recipient, and so no trap address, reaches an
  * excerpt. Anything around an "@" that is not a delimiter counts: a
@@ -1090,7 +1102,9 @@ classify_redact(const char *in, size_t n, char *out, size_t outsize)
 			while (r > a + 2 && in[r - 1] == '.')
 				r--;
 		}
-		if (l == a && r == a + 1) {
+		if (l == a && r == a + 1 &&
+		    (a == 0 || classify_lone_side(in[a - 1])) &&
+		    (r == n || classify_lone_side(in[r]))) {
 			if (o < outsize)
 				out[o++] = '@';	/* a lone "@": no address */
 		} else {

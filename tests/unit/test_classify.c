@@ -261,6 +261,10 @@ static const struct test_mail {
 	{ "hostile-excerpt-injection.eml", "", HIT_BOUNCE, "bounce/dsn", "",
 	    "Subject: Undeliverable: evil\\x0aStatus: 2.0.0 \\x1b[31mred"
 	    "\\u202e [address] \\\\\n" },
+	/* An "@" by a line end, or glued to an address, goes with it. */
+	{ "hostile-at-line-end.eml", "", HIT_BOUNCE, "bounce/dsn", "",
+	    "Subject: Undeliverable: [address][address]\\x0aline [address]"
+	    "\\x0aend\n" },
 };
 
 static void
