@@ -485,8 +485,9 @@ trap_ip_release(struct trap_server *srv, const struct addr *a)
 /* ---- the session's window on the world -------------------------------- */
 
 /*
- * A plain connection's replies are gathered while its input is read and
- * then sent by trap_conn_send(); under TLS they go to the bufferevent.
+ * A plain connection's replies are gathered while its input is read (in
+ * out, then in reply once out is full) and then sent by trap_conn_send();
+ * under TLS they go to the bufferevent.
  */
 static void
 trap_io_write(void *arg, const char *buf, size_t len)
@@ -985,18 +986,18 @@ trap_conn_free(struct trap_conn *c)
 static void
 trap_conn_send(struct trap_conn *c)
 {
+	size_t sent = 0;
 	ssize_t n;
 	int rc = 0;
 	int direct = !c->tls && c->fd != -1 &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
 
 	if (c->outlen > 0) {
-		if (direct && (n = write(c->fd, c->out, c->outlen)) > 0) {
-			c->outlen -= (size_t)n;
-			memmove(c->out, c->out + n, c->outlen);
-		}
-		if (c->outlen > 0)
-			rc = bufferevent_write(c->bev, c->out, c->outlen);
+		if (direct && (n = write(c->fd, c->out, c->outlen)) > 0)
+			sent = (size_t)n;
+		if (sent < c->outlen)
+			rc = bufferevent_write(c->bev, c->out + sent,
+			    c->outlen - sent);
 		c->outlen = 0;
 	} else if (c->reply != NULL && evbuffer_get_length(c->reply) > 0) {
 		if (direct)
