@@ -135,32 +135,44 @@ TAILQ_HEAD(trap_pendq, trap_pend);
 static void	trap_log_close(const struct trap_close_note *,
 		    struct smtp_session *);
 
+/*
+ * A connection. What a read or a reply looks at comes first, in one
+ * cache line: with a thousand sessions their state is past the CPU's
+ * own cache, and each line touched per event is a miss.
+ *
+ * A plain connection gets its bufferevent (bev) and its reply overflow
+ * (reply) only when it needs them: input left over that the session
+ * did not take yet, or replies the socket did not take or that do not
+ * fit in out. Most sessions never do; made for each, they were five
+ * allocations, and objects of their own to miss in the cache on every
+ * event. Under TLS the bufferevent is the connection.
+ */
 struct trap_conn {
-	struct trap_server	*srv;
-	LIST_ENTRY(trap_conn)	 entry;
-	int			 fd;		/* ours to close, or -1 */
-	struct bufferevent	*bev;
-	struct event		*rev;		/* plain: reading, see below */
-	struct evbuffer		*reply;		/* replies past out */
-	char			 out[TRAP_OUT_INLINE];	/* replies not yet sent */
-	size_t			 outlen;
-	struct event		*deadline;	/* session_timeout */
 	struct smtp_session	*sess;		/* NULL before PROXY */
+	struct bufferevent	*bev;		/* or NULL: trap_conn_bev() */
+	struct evbuffer		*reply;		/* replies past out, or NULL */
+	struct trap_pend	*pend;		/* the hit being committed */
+	struct trap_server	*srv;
+	size_t			 outlen;
+	int			 fd;		/* ours to close, or -1 */
+	unsigned char		 closing;	/* free once all is sent */
+	unsigned char		 paused;	/* replies unread: no reading */
+	unsigned char		 waiting;	/* hit queued: no feeding */
+	unsigned char		 held;		/* and its input is full */
+	unsigned char		 proxy_wait;	/* PROXY header expected */
+	unsigned char		 tls_wait;	/* handshake after the 220 */
+	unsigned char		 tls;		/* the handshake is under way */
+	unsigned char		 tls_on;	/* and done */
+	unsigned char		 counted;	/* holds a slot of addr */
+	struct event		*rev;		/* plain: reading, see below */
+	struct event		*deadline;	/* session_timeout */
+	LIST_ENTRY(trap_conn)	 entry;
+	const char		*why;		/* for the close log line */
+	char			 out[TRAP_OUT_INLINE];	/* replies not yet sent */
 	char			 id[TRAP_ID_LEN + 1];
 	struct addr		 addr;		/* the peer, or PROXY source */
 	char			 addrtxt[ADDR_STRLEN];
 	int64_t			 start_ms;
-	int			 counted;	/* holds a slot of addr */
-	int			 proxy_wait;	/* PROXY header expected */
-	int			 tls_wait;	/* handshake after the 220 */
-	int			 tls;		/* the handshake is under way */
-	int			 tls_on;	/* and done */
-	int			 closing;	/* free once all is sent */
-	int			 paused;	/* replies unread: no reading */
-	int			 waiting;	/* hit queued: no feeding */
-	int			 held;		/* and its input is full */
-	struct trap_pend	*pend;		/* that hit */
-	const char		*why;		/* for the close log line */
 };
 
 /*
@@ -227,6 +239,9 @@ static void	trap_conn_free(struct trap_conn *);
 static void	trap_conn_feed(struct trap_conn *);
 static void	trap_conn_resume(struct trap_conn *);
 static void	trap_conn_reading(struct trap_conn *, int);
+static void	trap_conn_read(struct bufferevent *, void *);
+static void	trap_conn_write(struct bufferevent *, void *);
+static void	trap_conn_event(struct bufferevent *, short, void *);
 
 static struct timeval
 trap_tv(int64_t ms)
@@ -484,6 +499,47 @@ trap_ip_release(struct trap_server *srv, const struct addr *a)
 
 /* ---- the session's window on the world -------------------------------- */
 
+/* Callbacks and timeouts of a connection's new bufferevent. */
+static void
+trap_conn_bev_init(struct trap_conn *c)
+{
+	const struct timeval *tv = &c->srv->idle_tv;
+
+	bufferevent_setcb(c->bev, trap_conn_read, trap_conn_write,
+	    trap_conn_event, c);
+	/*
+	 * The read timeout is the idle timeout (RFC 5321 4.5.3.2.7); the
+	 * write timeout drops a client that stops reading its replies.
+	 */
+	bufferevent_set_timeouts(c->bev, tv, tv);
+}
+
+/* A plain connection's bufferevent, made now if need be; NULL: no memory. */
+static struct bufferevent *
+trap_conn_bev(struct trap_conn *c)
+{
+	if (c->bev == NULL && c->fd != -1 &&
+	    (c->bev = bufferevent_socket_new(c->srv->base, c->fd, 0)) != NULL)
+		trap_conn_bev_init(c);
+	return c->bev;
+}
+
+/* Input read but not yet taken by the session. */
+static size_t
+trap_conn_inlen(const struct trap_conn *c)
+{
+	return c->bev != NULL ?
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) : 0;
+}
+
+/* Replies handed to the bufferevent and not yet sent. */
+static size_t
+trap_conn_queued(const struct trap_conn *c)
+{
+	return c->bev != NULL ?
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) : 0;
+}
+
 /*
  * A plain connection's replies are gathered while its input is read (in
  * out, then in reply once out is full) and then sent by trap_conn_send();
@@ -497,12 +553,14 @@ trap_io_write(void *arg, const char *buf, size_t len)
 
 	if (c->tls)
 		rc = bufferevent_write(c->bev, buf, len);
-	else if (evbuffer_get_length(c->reply) == 0 &&
+	else if ((c->reply == NULL || evbuffer_get_length(c->reply) == 0) &&
 	    len <= sizeof(c->out) - c->outlen) {
 		memcpy(c->out + c->outlen, buf, len);
 		c->outlen += len;
 		rc = 0;
-	} else {
+	} else if (c->reply == NULL && (c->reply = evbuffer_new()) == NULL)
+		rc = -1;
+	else {
 		/* In order: what out holds goes first, then all goes there. */
 		rc = evbuffer_add(c->reply, c->out, c->outlen);
 		c->outlen = 0;
@@ -845,8 +903,8 @@ trap_io_backlog(void *arg)
 {
 	struct trap_conn *c = arg;
 
-	return evbuffer_get_length(bufferevent_get_output(c->bev)) +
-	    evbuffer_get_length(c->reply) + c->outlen;
+	return trap_conn_queued(c) + c->outlen +
+	    (c->reply != NULL ? evbuffer_get_length(c->reply) : 0);
 }
 
 static int64_t
@@ -989,21 +1047,22 @@ trap_conn_send(struct trap_conn *c)
 	size_t sent = 0;
 	ssize_t n;
 	int rc = 0;
-	int direct = !c->tls && c->fd != -1 &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
+	int direct = !c->tls && c->fd != -1 && trap_conn_queued(c) == 0;
 
 	if (c->outlen > 0) {
 		if (direct && (n = write(c->fd, c->out, c->outlen)) > 0)
 			sent = (size_t)n;
 		if (sent < c->outlen)
-			rc = bufferevent_write(c->bev, c->out + sent,
+			rc = trap_conn_bev(c) == NULL ? -1 :
+			    bufferevent_write(c->bev, c->out + sent,
 			    c->outlen - sent);
 		c->outlen = 0;
 	} else if (c->reply != NULL && evbuffer_get_length(c->reply) > 0) {
 		if (direct)
 			(void)evbuffer_write(c->reply, c->fd);
 		if (evbuffer_get_length(c->reply) > 0)
-			rc = bufferevent_write_buffer(c->bev, c->reply);
+			rc = trap_conn_bev(c) == NULL ? -1 :
+			    bufferevent_write_buffer(c->bev, c->reply);
 	}
 	if (rc == -1)
 		log_warnx("%s event=error what=\"out of memory writing\"",
@@ -1028,8 +1087,7 @@ trap_conn_send_last(struct trap_conn *c)
 	ssize_t sent;
 	int n;
 
-	if (c->tls || c->fd == -1 ||
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+	if (c->tls || c->fd == -1 || trap_conn_queued(c) > 0)
 		return -1;
 	if ((len = c->outlen) > 0) {
 		sent = send(c->fd, c->out, len,
@@ -1074,17 +1132,13 @@ trap_conn_close(struct trap_conn *c, const char *why)
 		c->why = why;
 	c->closing = 1;
 	trap_conn_reading(c, 0);
-	evbuffer_drain(bufferevent_get_input(c->bev),
-	    evbuffer_get_length(bufferevent_get_input(c->bev)));
+	if (c->bev != NULL)
+		evbuffer_drain(bufferevent_get_input(c->bev),
+		    trap_conn_inlen(c));
 	/* A queued hit's reply is still to come: trap_conn_resume(). */
-	if (c->pend == NULL &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	if (c->pend == NULL && trap_conn_queued(c) == 0)
 		trap_conn_free(c);
 }
-
-static void	trap_conn_read(struct bufferevent *, void *);
-static void	trap_conn_write(struct bufferevent *, void *);
-static void	trap_conn_event(struct bufferevent *, short, void *);
 
 /*
  * Reading on or off. A plain connection is read by an event of its own
@@ -1116,7 +1170,7 @@ static void
 trap_conn_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct trap_conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *in;
 	char buf[TRAP_READ_MAX];
 	size_t used = 0;
 	ssize_t n;
@@ -1148,7 +1202,7 @@ trap_conn_readable(evutil_socket_t fd, short what, void *arg)
 	 * copy, a peek and a drain.
 	 */
 	if (!c->closing && !c->waiting && !c->paused && !c->proxy_wait &&
-	    c->sess != NULL && evbuffer_get_length(in) == 0 &&
+	    c->sess != NULL && trap_conn_inlen(c) == 0 &&
 	    smtp_session_want(c->sess) == SMTP_WANT_INPUT)
 		used = smtp_session_input(c->sess, buf, (size_t)n);
 	if (used == (size_t)n) {
@@ -1156,9 +1210,14 @@ trap_conn_readable(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	/* The bufferevent keeps its input's end frozen but to itself. */
-	evbuffer_unfreeze(in, 0);
-	rc = evbuffer_add(in, buf + used, (size_t)n - used);
-	evbuffer_freeze(in, 0);
+	if (trap_conn_bev(c) == NULL)
+		rc = -1;
+	else {
+		in = bufferevent_get_input(c->bev);
+		evbuffer_unfreeze(in, 0);
+		rc = evbuffer_add(in, buf + used, (size_t)n - used);
+		evbuffer_freeze(in, 0);
+	}
 	if (rc == -1) {
 		log_warnx("%s event=error what=\"out of memory reading\"",
 		    c->id);
@@ -1169,20 +1228,6 @@ trap_conn_readable(evutil_socket_t fd, short what, void *arg)
 	trap_conn_read(c->bev, c);
 }
 
-static void
-trap_conn_setup_bev(struct trap_conn *c)
-{
-	const struct timeval *tv = &c->srv->idle_tv;
-
-	bufferevent_setcb(c->bev, trap_conn_read, trap_conn_write,
-	    trap_conn_event, c);
-	/*
-	 * The read timeout is the idle timeout (RFC 5321 4.5.3.2.7); the
-	 * write timeout drops a client that stops reading its replies.
-	 */
-	bufferevent_set_timeouts(c->bev, tv, tv);
-	trap_conn_reading(c, 1);
-}
 
 /*
  * The 220 to STARTTLS is sent: the plain bufferevent goes (with any
@@ -1199,8 +1244,10 @@ trap_conn_start_tls(struct trap_conn *c)
 		event_free(c->rev);
 		c->rev = NULL;
 	}
-	bufferevent_free(c->bev);
-	c->bev = NULL;
+	if (c->bev != NULL) {
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+	}
 	if ((ssl = SSL_new(c->srv->ssl_ctx)) == NULL) {
 		c->why = "tls-error";
 		smtp_session_lost(c->sess);
@@ -1217,14 +1264,14 @@ trap_conn_start_tls(struct trap_conn *c)
 	}
 	c->fd = -1;		/* the TLS bufferevent closes it */
 	c->tls = 1;
-	trap_conn_setup_bev(c);
+	trap_conn_bev_init(c);
+	trap_conn_reading(c, 1);
 }
 
 /* Acts on what the session wants after it took input. */
 static void
 trap_conn_after(struct trap_conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
 	enum smtp_want want = smtp_session_want(c->sess);
 	size_t left;
 
@@ -1234,20 +1281,20 @@ trap_conn_after(struct trap_conn *c)
 	switch (want) {
 	case SMTP_WANT_INPUT:
 		/* Input left over: replies pile up unread; wait for them. */
-		if (evbuffer_get_length(in) > 0 && !c->paused) {
+		if (trap_conn_inlen(c) > 0 && !c->paused) {
 			c->paused = 1;
 			trap_conn_reading(c, 0);
 		}
 		break;
 	case SMTP_WANT_TLS:
 		trap_conn_reading(c, 0);
-		if ((left = evbuffer_get_length(in)) > 0) {
+		if ((left = trap_conn_inlen(c)) > 0) {
 			log_info("%s event=starttls-discard addr=%s bytes=%zu",
 			    c->id, c->addrtxt, left);
-			evbuffer_drain(in, left);
+			evbuffer_drain(bufferevent_get_input(c->bev), left);
 		}
 		c->tls_wait = 1;
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		if (trap_conn_queued(c) == 0)
 			trap_conn_start_tls(c);
 		break;
 	case SMTP_WANT_CLOSE:
@@ -1275,7 +1322,7 @@ trap_conn_resume(struct trap_conn *c)
 	if (c->closing) {
 		if (trap_conn_send_last(c) == -1)
 			trap_conn_send(c);
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		if (trap_conn_queued(c) == 0)
 			trap_conn_free(c);
 		return;
 	}
@@ -1289,13 +1336,14 @@ trap_conn_resume(struct trap_conn *c)
 static void
 trap_conn_feed(struct trap_conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *in;
 	struct evbuffer_iovec v;
 	size_t n;
 
 	for (;;) {
 		while (smtp_session_want(c->sess) == SMTP_WANT_INPUT &&
-		    evbuffer_get_length(in) > 0) {
+		    trap_conn_inlen(c) > 0) {
+			in = bufferevent_get_input(c->bev);
 			if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 				break;
 			n = smtp_session_input(c->sess, v.iov_base, v.iov_len);
@@ -1309,10 +1357,10 @@ trap_conn_feed(struct trap_conn *c)
 		 * What it wants next sends the rest (trap_conn_after).
 		 */
 		if (smtp_session_want(c->sess) != SMTP_WANT_INPUT ||
-		    evbuffer_get_length(in) == 0)
+		    trap_conn_inlen(c) == 0)
 			break;
 		trap_conn_send(c);
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+		if (trap_conn_queued(c) > 0)
 			break;
 	}
 	trap_conn_after(c);
@@ -1343,12 +1391,18 @@ trap_conn_start(struct trap_conn *c)
 static int
 trap_conn_proxy(struct trap_conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *in;
 	struct proxy_hdr h;
 	const char *err = NULL;
-	size_t len = evbuffer_get_length(in);
+	size_t len;
 	char src[ADDR_STRLEN];
 	int rc;
+
+	/* The header is read into the bufferevent: trap_conn_readable(). */
+	if (c->bev == NULL)
+		return -1;
+	in = bufferevent_get_input(c->bev);
+	len = evbuffer_get_length(in);
 
 	if (len > PROXY_MAX)
 		len = PROXY_MAX;
@@ -1377,7 +1431,7 @@ trap_conn_proxy(struct trap_conn *c)
 	if (trap_ip_take(c->srv, &c->addr) == -1) {
 		log_info("%s event=limit what=sessions-per-ip addr=%s", c->id,
 		    c->addrtxt);
-		evbuffer_add_printf(bufferevent_get_output(c->bev),
+		(void)evbuffer_add_printf(bufferevent_get_output(c->bev),
 		    "421 4.7.0 %s Error: too many connections from your "
 		    "address\r\n", c->srv->cfg.hostname);
 		trap_conn_close(c, "limit");
@@ -1394,14 +1448,14 @@ trap_conn_read(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (c->closing) {
-		evbuffer_drain(bufferevent_get_input(c->bev),
-		    evbuffer_get_length(bufferevent_get_input(c->bev)));
+		if (c->bev != NULL)
+			evbuffer_drain(bufferevent_get_input(c->bev),
+			    trap_conn_inlen(c));
 		return;
 	}
 	if (c->waiting) {
 		/* trap_conn_resume() feeds it; until then, so much. */
-		if (!c->held && evbuffer_get_length(bufferevent_get_input(
-		    c->bev)) >= TRAP_WAIT_INPUT_MAX) {
+		if (!c->held && trap_conn_inlen(c) >= TRAP_WAIT_INPUT_MAX) {
 			c->held = 1;
 			trap_conn_reading(c, 0);
 		}
@@ -1591,20 +1645,17 @@ trap_accept(struct evconnlistener *l, evutil_socket_t fd,
 	log_debug("%s event=connect addr=%s%s", c->id, c->addrtxt,
 	    proxy ? " proxy=expected" : "");
 
-	c->bev = bufferevent_socket_new(srv->base, fd, 0);
 	c->rev = event_new(srv->base, fd, EV_READ | EV_PERSIST,
 	    trap_conn_readable, c);
-	c->reply = evbuffer_new();
 	c->deadline = evtimer_new(srv->base, trap_conn_deadline, c);
-	if (c->bev == NULL || c->rev == NULL || c->reply == NULL ||
-	    c->deadline == NULL) {
+	if (c->rev == NULL || c->deadline == NULL) {
 		log_warnx("%s event=error what=\"out of memory\"", c->id);
 		c->why = "error";
 		trap_conn_free(c);
 		return;
 	}
 	evtimer_add(c->deadline, &srv->session_tv);
-	trap_conn_setup_bev(c);
+	trap_conn_reading(c, 1);
 	if (!proxy)
 		(void)trap_conn_start(c);
 }
