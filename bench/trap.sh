@@ -18,9 +18,11 @@
 #   BACKSCATTER	the binary to measure [build/backscatter]
 #   BASELINE	other binaries, each measured the same way in a column of
 #		its own: "LABEL=PATH ..." (before/after a change) [none]
-#   MSGS	messages (or callouts) per run [20000]; past about 30000,
-#		a reused session at -s 100 sends more commands than the
-#		trap's max_commands (1000) and gets 421, as it should
+#   MSGS	messages (or callouts) per run [20000]; the trap's
+#		max_commands grows with it (MSGS / 10 + 1000), since a
+#		reused session at -s 100 sends three commands for each
+#		of its MSGS / 100 messages and would get 421 past the
+#		default of 1,000, as it should
 #   RUNS	runs per figure; the median is reported [3]
 #   IDLE	idle sessions for the RSS figure [10000]
 #
@@ -55,6 +57,7 @@ for b in ${BASELINE:-}; do
 	esac
 done
 MSGS=${MSGS:-20000}
+CLK_TCK=$(getconf CLK_TCK)
 RUNS=${RUNS:-3}
 IDLE=${IDLE:-10000}
 CONCS="100 1000"
@@ -230,6 +233,7 @@ sensor = bench
 tls = off
 max_sessions = $((IDLE + 1000))
 max_sessions_per_ip = 100000
+max_commands = $((MSGS / 10 + 1000))
 EOF
 		timeout -s TERM "$SRV_MAXLIFE" taskset -c "$SRV_CPU" \
 		    "$bin" -c "$WORK/bs.conf" trap >"$WORK/srv.log" 2>&1 &
@@ -319,6 +323,13 @@ busy_pct() {
 		printf "%d", (t > 0 ? 100 * ($3 - $1) / t : 0) }'
 }
 
+# cpu_us "B0 T0" "B1 T1": the CPU's busy time between the two cpu_ticks
+# readings, in µs per session of the run (MSGS sessions or messages).
+cpu_us() {
+	echo "$1 $2" | awk -v hz="$CLK_TCK" -v n="$MSGS" \
+	    '{ printf "%d", ($3 - $1) * 1000000 / hz / n }'
+}
+
 # measure_one COL KIND BIN CONC MODE: one run of one server; its rate is
 # appended to R["COL|MODE CONC"], and a trap's store is checked. How
 # busy the server's and the load's CPUs were during the run goes with
@@ -340,6 +351,8 @@ measure_one() {
 	R[$col|$mode${conc}_list]="${R[$col|$mode${conc}_list]:-} $v"
 	R[$col|$mode${conc}_cpu]="${R[$col|$mode${conc}_cpu]:-} $(busy_pct \
 	    "$s0" "$s1")/$(busy_pct "$l0" "$l1")"
+	R[$col|$mode${conc}_us]="${R[$col|$mode${conc}_us]:-} $(cpu_us \
+	    "$s0" "$s1")"
 	[ "$v" = 0 ] && R[$col|bad]=$((${R[$col|bad]:-0} + 1))
 	if [ "$kind" = trap ]; then
 		# Every acknowledged message (or callout) is in the store,
@@ -382,6 +395,8 @@ measure_all() {
 				R[$c|$mode$conc]=$(median "${list[@]}")
 				R[$c|$mode${conc}_all]=$(printf '%s / ' \
 				    "${list[@]}" | sed 's| / $||')
+				read -ra list <<<"${R[$c|$mode${conc}_us]}"
+				R[$c|$mode${conc}_us_med]=$(median "${list[@]}")
 				read -ra list <<<"${R[$c|$mode${conc}_cpu]}"
 				R[$c|$mode${conc}_cpu_all]=$(printf '%s, ' \
 				    "${list[@]}" | sed 's|, $||')
@@ -460,17 +475,21 @@ row() {
 	echo "$line"
 }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-
-TABLE=$WORK/table.md
-{
-	head="| what |"
-	sep="| --- |"
-	for c in "${COLS[@]}"; do
+# A table's head: its first cell, then one column for each of COLUMN...
+table_head() {
+	local head="| $1 |" sep="| --- |" c
+	shift
+	for c; do
 		head="$head ${LABEL[$c]} |"
 		sep="$sep --- |"
 	done
 	echo "$head"
 	echo "$sep"
+}
+
+TABLE=$WORK/table.md
+{
+	table_head what "${COLS[@]}"
 	for conc in $CONCS; do
 		row "one message per session, -s $(num "$conc"): sessions/s (= messages/s)" "msg$conc"
 	done
@@ -536,15 +555,8 @@ NOTES=$WORK/notes.md
 # Each trap build against smtp-sink, round by round.
 RATIOS=$WORK/ratios.md
 {
-	head="| against smtp-sink, round by round: median (lowest–highest) |"
-	sep="| --- |"
-	for c in "${COLS[@]}"; do
-		[ "$c" = sink ] && continue
-		head="$head ${LABEL[$c]} |"
-		sep="$sep --- |"
-	done
-	echo "$head"
-	echo "$sep"
+	table_head "against smtp-sink, round by round: median (lowest–highest)" \
+	    "${COLS[@]:1}"
 	for mode in msg reuse callout; do
 		for conc in $CONCS; do
 			line="| $mode -s $(num "$conc") |"
@@ -567,9 +579,27 @@ RATIOS=$WORK/ratios.md
 	done
 } >"$RATIOS"
 
+# The server CPU's busy time per session: what each server costs, the
+# same whichever CPU bounds the rate.
+CPUTAB=$WORK/cpu.md
+{
+	table_head "server CPU busy per session (µs), median" "${COLS[@]}"
+	for mode in msg reuse callout; do
+		for conc in $CONCS; do
+			line="| $mode -s $(num "$conc") |"
+			for c in "${COLS[@]}"; do
+				line="$line ${R[$c|$mode${conc}_us_med]:-—} |"
+			done
+			echo "$line"
+		done
+	done
+} >"$CPUTAB"
+
 cat "$TABLE"
 echo
 cat "$RATIOS"
+echo
+cat "$CPUTAB"
 echo
 cat "$NOTES"
 
@@ -589,6 +619,15 @@ SECTION=$WORK/section.md
 	echo
 	cat "$RATIOS"
 	echo
+	cat "$CPUTAB"
+	echo
+	echo "The server's CPU time is everything CPU 0 did during the run" \
+	    "(from /proc/stat), per message or session. On loopback the" \
+	    "CPU that sends a segment also runs its receipt, so this" \
+	    "includes the kernel's work on the client's side of each" \
+	    "segment the server sends, and leaves out the server's side of" \
+	    "those the client sends."
+	echo
 	echo "Server on CPU 0, load on CPU 1, in a network namespace of" \
 	    "the run's own whose loopback has an MTU of $LO_MTU (see the" \
 	    "script's head for why). smtp-source sends \`MAIL FROM:<>\`" \
@@ -599,6 +638,8 @@ SECTION=$WORK/section.md
 	    "per round trip; a callout counts once QUIT got 221. The trap" \
 	    "config: \`[listing] allow_special = loopback\`, \`tls = off\`," \
 	    "\`max_sessions = $((IDLE + 1000))\`, \`max_sessions_per_ip = 100000\`," \
+	    "\`max_commands = $((MSGS / 10 + 1000))\` (a reused session at 100" \
+	    "sends about $((MSGS * 3 / 100)) commands)," \
 	    "the default log level (a line per hit and one per session at its" \
 	    "close, to a file)."
 	echo
