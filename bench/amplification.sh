@@ -39,14 +39,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT=
-for p in $(shuf -i 20000-60000 -n 100); do
-	if [ -z "$(ss -Hlnu "sport = :$p")" ] && [ -z "$(ss -Hlnt "sport = :$p")" ]; then
-		PORT=$p
-		break
-	fi
-done
-[ -n "$PORT" ] || die "no free port"
+. "$ROOT/tests/lib/ports.sh"
+PORT=$(free_port) || die "no free port"
 
 # The defaults of a real deployment: zone, TXT template and lookup URL as
 # shipped, two name servers.

@@ -109,18 +109,7 @@ ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
 
-# One free UDP port in 20000-60000.
-free_port() {
-	local p
-
-	for p in $(shuf -i 20000-60000 -n 50); do
-		if [ -z "$(ss -Hlnu "sport = :$p" 2>/dev/null)" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
+. "$ROOT/tests/lib/ports.sh"
 
 # The value of KEY in a "key value" file.
 val() {

@@ -53,10 +53,8 @@ PY
 fi
 IMPORT_S=$(cat "$DIR/import_s")
 
-PORT=
-for p in $(shuf -i 20000-60000 -n 100); do
-	[ -z "$(ss -Hlnt "sport = :$p")" ] && { PORT=$p; break; }
-done
+. "$ROOT/tests/lib/ports.sh"
+PORT=$(free_port) || exit 1
 cat >"$DIR/bench.conf" <<CONF
 [dns]
 zone = bl.test

@@ -46,18 +46,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		if [ -z "$(ss -Hlnu "sport = :$p")" ] && [ -z "$(ss -Hlnt "sport = :$p")" ]; then
-			echo "$p"
-			return
-		fi
-	done
-	return 1
-}
-SMTP=$(free_port) && DNS=$(free_port) && WEB=$(free_port) &&
-    POL=$(free_port) || die "no free port"
+. "$ROOT/tests/lib/ports.sh"
+PORTS=$(free_ports 4) || die "no free port"
+read -r SMTP DNS WEB POL <<<"$PORTS"
 
 cat >"$T/bs.conf" <<EOF
 [store]

@@ -26,14 +26,9 @@ trap cleanup EXIT
 cc -O2 -Wall -o "$T/policy_load" "$HERE/policy_load.c" -pthread || exit 1
 cc -O2 -Wall -o "$T/policy_dunno" "$HERE/policy_dunno.c" -levent_core || exit 1
 
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		[ -z "$(ss -Hlntu "sport = :$p")" ] && { echo "$p"; return; }
-	done
-	return 1
-}
-DNS_PORT=$(free_port); POL_PORT=$(free_port); DUNNO_PORT=$(free_port)
+. "$HERE/../tests/lib/ports.sh"
+PORTS=$(free_ports 3) || exit 1
+read -r DNS_PORT POL_PORT DUNNO_PORT <<<"$PORTS"
 cat >"$T/bs.conf" <<CONF
 [store]
 path = $T/bl.db

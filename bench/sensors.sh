@@ -29,12 +29,7 @@ cleanup() {
 	wait 2>/dev/null || true
 }
 trap cleanup EXIT
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		[ -z "$(ss -Hlnt "sport = :$p")" ] && { echo "$p"; return; }
-	done
-}
+. "$ROOT/tests/lib/ports.sh"
 TOKEN=bench-sensor-token-0123456789
 start_central() {	# start_central DB: a fresh central on $WP
 	WP=$(free_port)

@@ -172,14 +172,7 @@ Subject: forged-sender spam
 --DSN.boundary--
 EOF
 
-free_port() {
-	local p
-
-	for p in $(shuf -i 20000-60000 -n 50); do
-		[ -z "$(ss -Hlnt "sport = :$p")" ] && { echo "$p"; return; }
-	done
-	return 1
-}
+. "$ROOT/tests/lib/ports.sh"
 
 ms() { echo $(($(date +%s%N) / 1000000)); }
 num() {	# 1234567 -> 1,234,567

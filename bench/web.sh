@@ -74,13 +74,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		[ -z "$(ss -Hlnt "sport = :$p")" ] && { echo "$p"; return; }
-	done
-	return 1
-}
+. "$ROOT/tests/lib/ports.sh"
 wait_http() { # wait_http URL PID
 	for _ in $(seq 1 300); do
 		curl -fs -o /dev/null "$1" && return 0
@@ -89,7 +83,8 @@ wait_http() { # wait_http URL PID
 	done
 	return 1
 }
-WPORT=$(free_port) && NPORT=$(free_port) || die "no free port"
+PORTS=$(free_ports 2) || die "no free port"
+read -r WPORT NPORT <<<"$PORTS"
 [ "$WPORT" != "$NPORT" ] || NPORT=$((WPORT + 1))
 
 # ---- backscatter web on its own store ---------------------------------

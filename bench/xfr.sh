@@ -29,15 +29,7 @@ for t in nsd dig python3 ss; do command -v $t >/dev/null || die "no $t"; done
 [ -x "$BS" ] || die "no $BS: build first"
 mkdir -p "$DIR"
 
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		if [ -z "$(ss -Hlnu "sport = :$p")" ] && [ -z "$(ss -Hlnt "sport = :$p")" ]; then
-			echo "$p"; return
-		fi
-	done
-	return 1
-}
+. "$ROOT/tests/lib/ports.sh"
 # axfr PORT [dig args]: "seconds bytes messages" of one transfer, records
 # not printed (dig still parses every one).
 axfr() {

@@ -35,18 +35,9 @@ bad() {
 	echo "FAIL: $*" >&2
 }
 
-free_port() { # a port free for both UDP and TCP on loopback
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		if [ -z "$(ss -Hlnu "sport = :$p")" ] && [ -z "$(ss -Hlnt "sport = :$p")" ]; then
-			echo "$p"
-			return
-		fi
-	done
-	return 1
-}
-PORT=$(free_port) || { echo "no free port"; exit 1; }
-UPORT=$(free_port) || { echo "no free port"; exit 1; }
+. "$(dirname "$0")/../../lib/ports.sh"
+PORTS=$(free_ports 2) || { echo "no free port"; exit 1; }
+read -r PORT UPORT <<<"$PORTS"
 
 cat >"$T/bs.conf" <<EOF
 [store]

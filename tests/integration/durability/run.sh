@@ -52,17 +52,9 @@ expect() { # expect WHAT GOT WANT
 	if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi
 }
 
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		[ -z "$(ss -Hlntu "sport = :$p")" ] && { echo "$p"; return; }
-	done
-	return 1
-}
-SMTP_PORT=$(free_port) || { echo "no free port"; exit 1; }
-DNS_PORT=$(free_port) || { echo "no free port"; exit 1; }
-WEB_PORT=$(free_port) || { echo "no free port"; exit 1; }
-POLICY_PORT=$(free_port) || { echo "no free port"; exit 1; }
+. "$(dirname "$0")/../../lib/ports.sh"
+PORTS=$(free_ports 4) || { echo "no free port"; exit 1; }
+read -r SMTP_PORT DNS_PORT WEB_PORT POLICY_PORT <<<"$PORTS"
 
 conf() { # conf DBPATH
 	cat >"$T/bs.conf" <<EOF

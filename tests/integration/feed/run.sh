@@ -45,15 +45,9 @@ chmod 755 "$TMP"
 mkdir -m 755 "$TMP/feed"
 FEED=$TMP/feed/$ZONE.rbldnsd
 
-free_port() {	# TCP and UDP free
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		[ -z "$(ss -Hlntu "sport = :$p")" ] && { echo "$p"; return; }
-	done
-	return 1
-}
-WPORT=$(free_port) && DPORT=$(free_port) || fail "no free port"
-[ "$WPORT" != "$DPORT" ] || DPORT=$(free_port) || fail "no free port"
+. "$(dirname "$0")/../../lib/ports.sh"
+PORTS=$(free_ports 2) || fail "no free port"
+read -r WPORT DPORT <<<"$PORTS"
 
 cat >"$TMP/bs.conf" <<EOF
 [dns]

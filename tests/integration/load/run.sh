@@ -50,13 +50,7 @@ expect() { # expect WHAT GOT WANT
 	if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi
 }
 
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		[ -z "$(ss -Hlnt "sport = :$p")" ] && { echo "$p"; return; }
-	done
-	return 1
-}
+. "$(dirname "$0")/../../lib/ports.sh"
 PORT=$(free_port) || { echo "no free port"; exit 1; }
 
 cat >"$T/bs.conf" <<EOF

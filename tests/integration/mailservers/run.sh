@@ -63,19 +63,9 @@ contains() { # contains WHAT TEXT REGEX
 	if grep -qE -- "$3" <<<"$2"; then ok; else bad "$1: '$3' not in: $2"; fi
 }
 
-free_port() { # TCP and UDP free, away from the DNS tests' 53xx
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		[ -z "$(ss -Hlntu "sport = :$p")" ] && { echo "$p"; return; }
-	done
-	return 1
-}
-PORT=$(free_port) || { echo "no free port"; exit 1; }
-DNS_PORT=$(free_port) || { echo "no free port"; exit 1; }
-PFA_PORT=$(free_port) || { echo "no free port"; exit 1; }
-PFB_PORT=$(free_port) || { echo "no free port"; exit 1; }
-PFC_PORT=$(free_port) || { echo "no free port"; exit 1; }
-EXIM_PORT=$(free_port) || { echo "no free port"; exit 1; }
+. "$(dirname "$0")/../../lib/ports.sh"
+PORTS=$(free_ports 6) || { echo "no free port"; exit 1; }
+read -r PORT DNS_PORT PFA_PORT PFB_PORT PFC_PORT EXIM_PORT <<<"$PORTS"
 
 DB=$T/var/bl.db
 cat >"$T/bs.conf" <<EOF

@@ -64,20 +64,9 @@ contains() { # contains WHAT TEXT REGEX
 	if grep -qE -- "$3" <<<"$2"; then ok; else bad "$1: '$3' not in: $2"; fi
 }
 
-free_port() { # TCP and UDP free, away from the other tests' ranges
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		[ -z "$(ss -Hlntu "sport = :$p")" ] && { echo "$p"; return; }
-	done
-	return 1
-}
-DNS_PORT=$(free_port) || { echo "no free port"; exit 1; }
-POL_PORT=$(free_port) || { echo "no free port"; exit 1; }
-MIL_PORT=$(free_port) || { echo "no free port"; exit 1; }
-PFP_PORT=$(free_port) || { echo "no free port"; exit 1; }
-PFM_PORT=$(free_port) || { echo "no free port"; exit 1; }
-PFR_PORT=$(free_port) || { echo "no free port"; exit 1; }
-EXIM_PORT=$(free_port) || { echo "no free port"; exit 1; }
+. "$(dirname "$0")/../../lib/ports.sh"
+PORTS=$(free_ports 7) || { echo "no free port"; exit 1; }
+read -r DNS_PORT POL_PORT MIL_PORT PFP_PORT PFM_PORT PFR_PORT EXIM_PORT <<<"$PORTS"
 # Port 53 on an address of our own, for the libc resolvers.
 DNS_IP=
 for ip in 127.0.0.153 127.0.0.154 127.0.0.155 127.0.0.156; do

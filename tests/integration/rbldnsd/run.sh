@@ -73,15 +73,8 @@ bs --now 2001-09-09T01:46:40Z list add 203.0.113.9 --ttl 60 >/dev/null ||
 bs export --format rbldnsd -o "$TMP/bl.rbldnsd" || fail "export"
 [ -s "$TMP/bl.rbldnsd" ] || fail "export wrote nothing"
 
-# One free UDP port in 20000-60000 (rbldnsd has no TCP).
-PORT=
-for p in $(shuf -i 20000-60000 -n 50); do
-	if [ -z "$(ss -Hlnu "sport = :$p" 2>/dev/null)" ]; then
-		PORT=$p
-		break
-	fi
-done
-[ -n "$PORT" ] || fail "no free UDP port found"
+. "$(dirname "$0")/../../lib/ports.sh"
+PORT=$(free_port) || fail "no free port"
 
 USEROPT=()
 [ "$(id -u)" -eq 0 ] && USEROPT=(-u nobody)

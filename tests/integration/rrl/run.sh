@@ -45,16 +45,7 @@ check() { # check WHAT CONDITION(awk) VALUES
 	if awk "BEGIN { exit !($2) }"; then ok; else bad "$1: not ($2) with $3"; fi
 }
 
-free_port() { # a port free for both UDP and TCP on loopback
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		if [ -z "$(ss -Hlnu "sport = :$p")" ] && [ -z "$(ss -Hlnt "sport = :$p")" ]; then
-			echo "$p"
-			return
-		fi
-	done
-	return 1
-}
+. "$(dirname "$0")/../../lib/ports.sh"
 PORT=$(free_port) || { echo "no free port"; exit 1; }
 
 RATE=50

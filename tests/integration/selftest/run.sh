@@ -50,17 +50,9 @@ lacks() { # lacks WHAT TEXT REGEX
 	if grep -qE -- "$3" <<<"$2"; then bad "$1: '$3' found"; else ok; fi
 }
 
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		[ -z "$(ss -Hlntu "sport = :$p")" ] && { echo "$p"; return; }
-	done
-	return 1
-}
-SMTP_PORT=$(free_port) || exit 1
-DNS_PORT=$(free_port) || exit 1
-WEB_PORT=$(free_port) || exit 1
-POLICY_PORT=$(free_port) || exit 1
+. "$(dirname "$0")/../../lib/ports.sh"
+PORTS=$(free_ports 4) || exit 1
+read -r SMTP_PORT DNS_PORT WEB_PORT POLICY_PORT <<<"$PORTS"
 URL="http://127.0.0.1:$WEB_PORT"
 
 # conf FILE [PROBE-LINES...]: the common config, then [probe].

@@ -47,17 +47,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		[ -z "$(ss -Hlnt "sport = :$p")" ] && { echo "$p"; return; }
-	done
-	return 1
-}
-WP=$(free_port) && P1=$(free_port) && P2=$(free_port) ||
-    fail "no free port"
-[ "$WP" != "$P1" ] && [ "$WP" != "$P2" ] && [ "$P1" != "$P2" ] ||
-    fail "port collision, run again"
+. "$(dirname "$0")/../../lib/ports.sh"
+PORTS=$(free_ports 3) || fail "no free port"
+read -r WP P1 P2 <<<"$PORTS"
 
 TOK1=sensor-one-token-0123456789
 TOK2=sensor-two-token-9876543210

@@ -41,17 +41,9 @@ contains() { # contains WHAT TEXT REGEX
 	if grep -qE -- "$3" <<<"$2"; then ok; else bad "$1: '$3' not in: $2"; fi
 }
 
-free_port() { # TCP and UDP free, away from the other tests' ranges
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		[ -z "$(ss -Hlntu "sport = :$p")" ] && { echo "$p"; return; }
-	done
-	return 1
-}
-SMTP_PORT=$(free_port) || { echo "no free port"; exit 1; }
-DNS_PORT=$(free_port) || { echo "no free port"; exit 1; }
-WEB_PORT=$(free_port) || { echo "no free port"; exit 1; }
-POLICY_PORT=$(free_port) || { echo "no free port"; exit 1; }
+. "$(dirname "$0")/../../lib/ports.sh"
+PORTS=$(free_ports 4) || { echo "no free port"; exit 1; }
+read -r SMTP_PORT DNS_PORT WEB_PORT POLICY_PORT <<<"$PORTS"
 
 cat >"$T/bs.conf" <<EOF
 [store]

@@ -54,13 +54,7 @@ lacks() {
 	if grep -qE -- "$3" <<<"$2"; then bad "$1: '$3' found in: $2"; else ok; fi
 }
 
-free_port() { # a TCP port nobody listens on, away from the DNS tests' 53xx
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		[ -z "$(ss -Hlnt "sport = :$p")" ] && { echo "$p"; return; }
-	done
-	return 1
-}
+. "$(dirname "$0")/../../lib/ports.sh"
 PORT=$(free_port) || { echo "no free port"; exit 1; }
 
 DB=$T/var/bl.db

@@ -85,19 +85,9 @@ lacks() {
 	if grep -qE -- "$3" <<<"$2"; then bad "$1: '$3' found"; else ok; fi
 }
 
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		if [ -z "$(ss -Hlnu "sport = :$p")" ] && [ -z "$(ss -Hlnt "sport = :$p")" ]; then
-			echo "$p"
-			return
-		fi
-	done
-	return 1
-}
-WPORT=$(free_port) && W2PORT=$(free_port) && DPORT=$(free_port) &&
-	SPORT=$(free_port) || { echo "no free port"; exit 1; }
-[ "$WPORT" != "$W2PORT" ] || W2PORT=$((WPORT + 1))
+. "$(dirname "$0")/../../lib/ports.sh"
+PORTS=$(free_ports 4) || { echo "no free port"; exit 1; }
+read -r WPORT W2PORT DPORT SPORT <<<"$PORTS"
 
 cat >"$T/bs.conf" <<EOF2
 [store]

@@ -37,21 +37,9 @@ bad() {
 	echo "FAIL: $*" >&2
 }
 
-free_port() { # a port free for both UDP and TCP on loopback
-	local p
-	for p in $(shuf -i 20000-60000 -n 100); do
-		if [ -z "$(ss -Hlnu "sport = :$p")" ] && [ -z "$(ss -Hlnt "sport = :$p")" ]; then
-			echo "$p"
-			return
-		fi
-	done
-	return 1
-}
-PORT=$(free_port) || { echo "no free port"; exit 1; }
-NPORT=$(free_port) || { echo "no free port"; exit 1; }
-KPORT=$(free_port) || { echo "no free port"; exit 1; }
-while [ "$NPORT" = "$PORT" ]; do NPORT=$(free_port); done
-while [ "$KPORT" = "$PORT" ] || [ "$KPORT" = "$NPORT" ]; do KPORT=$(free_port); done
+. "$(dirname "$0")/../../lib/ports.sh"
+PORTS=$(free_ports 3) || { echo "no free port"; exit 1; }
+read -r PORT NPORT KPORT <<<"$PORTS"
 SECRET=$(openssl rand -base64 32)
 # Each secondary transfers from its own source address, so that our log
 # tells which one used IXFR.
