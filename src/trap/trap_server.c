@@ -532,6 +532,16 @@ trap_conn_inlen(const struct trap_conn *c)
 	    evbuffer_get_length(bufferevent_get_input(c->bev)) : 0;
 }
 
+/* Input read and not yet taken is dropped: the session is over. */
+static void
+trap_conn_drop_input(struct trap_conn *c)
+{
+	size_t len = trap_conn_inlen(c);
+
+	if (len > 0)
+		evbuffer_drain(bufferevent_get_input(c->bev), len);
+}
+
 /* Replies handed to the bufferevent and not yet sent. */
 static size_t
 trap_conn_queued(const struct trap_conn *c)
@@ -1132,9 +1142,7 @@ trap_conn_close(struct trap_conn *c, const char *why)
 		c->why = why;
 	c->closing = 1;
 	trap_conn_reading(c, 0);
-	if (c->bev != NULL)
-		evbuffer_drain(bufferevent_get_input(c->bev),
-		    trap_conn_inlen(c));
+	trap_conn_drop_input(c);
 	/* A queued hit's reply is still to come: trap_conn_resume(). */
 	if (c->pend == NULL && trap_conn_queued(c) == 0)
 		trap_conn_free(c);
@@ -1227,7 +1235,6 @@ trap_conn_readable(evutil_socket_t fd, short what, void *arg)
 	}
 	trap_conn_read(c->bev, c);
 }
-
 
 /*
  * The 220 to STARTTLS is sent: the plain bufferevent goes (with any
@@ -1448,9 +1455,7 @@ trap_conn_read(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (c->closing) {
-		if (c->bev != NULL)
-			evbuffer_drain(bufferevent_get_input(c->bev),
-			    trap_conn_inlen(c));
+		trap_conn_drop_input(c);
 		return;
 	}
 	if (c->waiting) {
