@@ -64,6 +64,10 @@ enum st {
 	ST_FORWARD_GET,
 	ST_FORWARD_SET,
 	ST_NEXT_EXPIRY,
+	ST_COUNT_ADD,
+	ST_COUNT_MARK,
+	ST_COUNT_FOLD,
+	ST_COUNT_TRIM,
 	ST_NSTATEMENTS
 };
 
@@ -74,6 +78,16 @@ enum st {
 #define LISTING_COLUMNS \
 	"addr, plen, state, first_seen, listed_since, last_seen, expires," \
 	" hits, classes, times_listed, delisted_at, delist_how, reason"
+
+/* hit_count's upsert: the new row's counts add to the old row's. */
+#define STORE_COUNT_SUM_EXCLUDED \
+	"other = other + excluded.other, bounce = bounce + excluded.bounce," \
+	" autoreply = autoreply + excluded.autoreply," \
+	" callout = callout + excluded.callout"
+
+_Static_assert(HIT_OTHER == 0 && HIT_BOUNCE == 1 && HIT_AUTOREPLY == 2 &&
+    HIT_CALLOUT == 3 && HIT_MANUAL == 4,
+    "hit_count's columns and the statistics' reading are in class order");
 
 static const char *const store_sql[ST_NSTATEMENTS] = {
 	[ST_HIT_INSERT] =
@@ -225,7 +239,49 @@ static const char *const store_sql[ST_NSTATEMENTS] = {
 	    " updated = excluded.updated",
 	[ST_NEXT_EXPIRY] =
 	    "SELECT min(expires) FROM listing WHERE state = 1 AND expires > ?1",
+	/* Counts the hits past the mark into their minutes, moves the mark. */
+	[ST_COUNT_ADD] =
+	    "INSERT INTO hit_count (minute, other, bounce, autoreply, callout)"
+	    " SELECT t / 60, sum(class = 0), sum(class = 1), sum(class = 2),"
+	    " sum(class = 3) FROM hit WHERE id > (SELECT last_hit FROM"
+	    " hit_count_mark) GROUP BY t / 60 ON CONFLICT (minute) DO UPDATE"
+	    " SET " STORE_COUNT_SUM_EXCLUDED,
+	[ST_COUNT_MARK] =
+	    "UPDATE hit_count_mark SET last_hit = (SELECT coalesce(max(id),"
+	    " last_hit) FROM hit)",
+	/*
+	 * ?1 is the folded row's minute, ?2 the minute now: minutes more
+	 * than ?3 behind the newest counted one, or behind now if that is
+	 * sooner (a sensor's clock may be years ahead), fold.
+	 */
+	[ST_COUNT_FOLD] =
+	    "INSERT INTO hit_count (minute, other, bounce, autoreply, callout)"
+	    " SELECT ?1, sum(other), sum(bounce), sum(autoreply),"
+	    " sum(callout) FROM hit_count WHERE minute > ?1 AND minute <"
+	    " min((SELECT max(minute) FROM hit_count), ?2) - ?3"
+	    " HAVING count(*) > 0 ON CONFLICT (minute) DO UPDATE SET"
+	    " " STORE_COUNT_SUM_EXCLUDED,
+	[ST_COUNT_TRIM] =
+	    "DELETE FROM hit_count WHERE minute > ?1 AND minute <"
+	    " min((SELECT max(minute) FROM hit_count), ?2) - ?3",
 };
+
+/*
+ * hit_count keeps a row per minute for this long behind the newest hit
+ * counted: the last 24 hours' figure needs 1,440 of them, and hits that
+ * a sensor uploads late still find their minute. Older minutes are
+ * added into one row, the folded row, so the table stays a few thousand
+ * rows however many hits there are.
+ */
+#define STORE_COUNT_KEEP_MINUTES	(2 * 1440)
+#define STORE_COUNT_FOLDED		INT64_MIN
+/*
+ * A writer counts the hits past the mark once it has stored this many
+ * since it last did (any writer's hits past the mark, so the readers'
+ * share stays a few thousand rows). Never on every commit: hit_count's
+ * page would be one more for the trap's group commit to write.
+ */
+#define STORE_COUNT_EVERY		4096
 
 #define STORE_ERR_MAX	512
 /* Page cache per connection, KiB: the hot index pages of ~1M listings. */
@@ -241,6 +297,7 @@ struct store {
 	unsigned int	 allow_special;
 	int		 readonly;
 	int		 in_txn;	/* inside store_begin() */
+	int64_t		 uncounted;	/* hits stored since counting */
 	char		 err[STORE_ERR_MAX];
 };
 
@@ -532,6 +589,43 @@ store_pragma_int(struct store *s, const char *sql, int64_t *out)
 	return 0;
 }
 
+/* Adds the minutes long behind into the folded row. */
+static int
+store_count_fold(struct store *s)
+{
+	sqlite3_stmt *st;
+
+	for (int which = ST_COUNT_FOLD; which <= ST_COUNT_TRIM; which++) {
+		if ((st = store_stmt(s, (enum st)which)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, STORE_COUNT_FOLDED);
+		sqlite3_bind_int64(st, 2, (int64_t)time(NULL) / 60);
+		sqlite3_bind_int64(st, 3, STORE_COUNT_KEEP_MINUTES);
+		if (store_done(s, st, "folding hit counts") == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Counts the hits past the mark, whoever stored them, and moves the
+ * mark, inside the caller's write transaction: the counts and the mark
+ * move together or not at all.
+ */
+static int
+store_count_hits(struct store *s)
+{
+	sqlite3_stmt *st;
+
+	for (int which = ST_COUNT_ADD; which <= ST_COUNT_MARK; which++) {
+		if ((st = store_stmt(s, (enum st)which)) == NULL ||
+		    store_done(s, st, "counting hits") == -1)
+			return -1;
+	}
+	s->uncounted = 0;
+	return store_count_fold(s);
+}
+
 /*
  * Checks that the file is ours and brings its schema up to date. A file
  * with tables but no application id is someone else's database: refuse
@@ -576,6 +670,9 @@ store_check_schema(struct store *s)
 			store_seterr(s, "%s", err);
 			goto fail;
 		}
+		/* Schema 7 counted every hit there was, by minute. */
+		if (version < 7 && store_count_fold(s) == -1)
+			goto fail;
 	}
 	if (!s->readonly)
 		return store_op_end(s, 1);
@@ -1165,12 +1262,17 @@ struct store_batch {
 	size_t				 n;
 };
 
-/* Writes the batch's changed listings; the batch keeps them. */
+/*
+ * Writes the batch's changed listings, which it keeps, and counts the
+ * hits past the mark when their time has come.
+ */
 static int
 store_batch_flush(struct store *s, struct store_batch *b)
 {
 	struct store_batch_listing *e;
 
+	if (s->uncounted >= STORE_COUNT_EVERY && store_count_hits(s) == -1)
+		return -1;
 	for (size_t i = 0; i < b->n; i++) {
 		e = &b->ent[i];
 		if (!e->dirty)
@@ -1249,6 +1351,7 @@ store_hit_apply(struct store *s, const struct store_hit *h,
 	}
 	if (store_hit_insert(s, h) == -1)
 		return -1;
+	s->uncounted++;
 	if (h->class == HIT_OTHER) {
 		*outcome = STORE_HIT_NOT_LISTABLE;
 		return 0;
@@ -1886,16 +1989,15 @@ stats_listed_classes(struct store_stats *o, sqlite3_stmt *st)
 			o->listed_by_class[c] += n;
 }
 
+/* One row: the trap classes' counts in class order, then the last day's. */
 static void
-stats_hit_classes(struct store_stats *o, sqlite3_stmt *st)
+stats_hit_counts(struct store_stats *o, sqlite3_stmt *st)
 {
-	int c = sqlite3_column_int(st, 0);
-	int64_t n = sqlite3_column_int64(st, 1);
-
-	o->hits += n;
-	o->hits_24h += sqlite3_column_int64(st, 2);
-	if (c >= 0 && c < HIT_NCLASSES)
-		o->hits_by_class[c] += n;
+	for (int c = 0; c < HIT_MANUAL; c++) {
+		o->hits_by_class[c] += sqlite3_column_int64(st, c);
+		o->hits += sqlite3_column_int64(st, c);
+	}
+	o->hits_24h += sqlite3_column_int64(st, HIT_MANUAL);
 }
 
 static void
@@ -1922,8 +2024,15 @@ store_stats(struct store *s, int64_t now, struct store_stats *out)
 	    store_stats_query(s, "SELECT classes, count(*) FROM listing"
 	    " WHERE state = 1 AND expires > ?1 GROUP BY classes", now,
 	    stats_listed_classes, out) == -1 ||
-	    store_stats_query(s, "SELECT class, count(*), sum(t > ?1 - 86400)"
-	    " FROM hit GROUP BY class", now, stats_hit_classes, out) == -1 ||
+	    store_stats_query(s, "SELECT sum(other), sum(bounce),"
+	    " sum(autoreply), sum(callout), sum(CASE WHEN minute >= ?1 / 60"
+	    " - 1440 THEN other + bounce + autoreply + callout ELSE 0 END)"
+	    " FROM hit_count", now, stats_hit_counts, out) == -1 ||
+	    /* The hits past the mark: a rowid range, not the table. */
+	    store_stats_query(s, "SELECT sum(class = 0), sum(class = 1),"
+	    " sum(class = 2), sum(class = 3), sum(t / 60 >= ?1 / 60 - 1440)"
+	    " FROM hit WHERE id > (SELECT last_hit FROM hit_count_mark)",
+	    now, stats_hit_counts, out) == -1 ||
 	    store_stats_query(s, "SELECT count(*) FROM exclude", now,
 	    stats_exclusions, out) == -1 ||
 	    store_stats_query(s, "SELECT page_count * page_size FROM"

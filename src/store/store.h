@@ -302,6 +302,13 @@ struct store_stats {
 	int64_t		 listed_by_class[HIT_NCLASSES];	/* active, by class seen */
 	int64_t		 by_state[LISTING_NSTATES];	/* effective states */
 	int64_t		 hits;
+	/*
+	 * Hits of the last 24 hours, counted in whole minutes of the hits'
+	 * time: the minute now - 24 h falls in is counted whole, so a hit
+	 * stays in for 24 hours and less than a minute more. For the
+	 * present: minutes two days behind the newest hit are kept only
+	 * in the totals, so a `now` further back misses them.
+	 */
 	int64_t		 hits_24h;
 	int64_t		 hits_by_class[HIT_NCLASSES];
 	int64_t		 exclusions;

@@ -222,6 +222,7 @@ test_migration_v3(void **state)
 	struct store_config cfg = config_for(f->path);
 	struct store_hit h = mkhit("192.0.2.1", T0, NULL);
 	struct collect c = { 0 };
+	struct store_stats st;
 	char err[256], *msg = NULL;
 	sqlite3 *db;
 
@@ -234,14 +235,19 @@ test_migration_v3(void **state)
 	if (sqlite3_exec(db, "DROP INDEX hit_addr_t_uid;"
 	    " CREATE INDEX hit_addr_t ON hit (addr, t); CREATE INDEX hit_t ON"
 	    " hit (t); ALTER TABLE hit DROP"
-	    " COLUMN uid; DROP TABLE forward; PRAGMA user_version = 3;", NULL,
-	    NULL, &msg) != SQLITE_OK)
+	    " COLUMN uid; DROP TABLE forward; DROP TABLE hit_count;"
+	    " DROP TABLE hit_count_mark;"
+	    " PRAGMA user_version = 3;", NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("downgrade: %s", msg);
 	sqlite3_close(db);
 
 	if ((f->s = store_open(&cfg, 0, err, sizeof(err))) == NULL)
 		fail_msg("store_open: %s", err);
-	assert_int_equal(store_schema_version(), 6);
+	assert_int_equal(store_schema_version(), 7);
+	/* Schema 7 counted the hits that were there. */
+	assert_int_equal(store_stats(f->s, T0, &st), 0);
+	assert_int_equal(st.hits, 2);
+	assert_int_equal(st.hits_24h, 2);
 	assert_int_equal(store_hits_after(f->s, 0, 10, collect_cb, &c), 0);
 	assert_int_equal(c.n, 2);
 	assert_true(store_uid_valid(c.uids[0]));
@@ -294,7 +300,8 @@ test_migration_v4(void **state)
 	if (sqlite3_exec(db, "DROP INDEX hit_addr_t_uid;"
 	    " CREATE INDEX hit_addr_t ON hit (addr, t);"
 	    " CREATE UNIQUE INDEX hit_uid ON hit (uid);"
-	    " CREATE INDEX hit_t ON hit (t);"
+	    " CREATE INDEX hit_t ON hit (t); DROP TABLE hit_count;"
+	    " DROP TABLE hit_count_mark;"
 	    " PRAGMA user_version = 4;", NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("downgrade: %s", msg);
 	sqlite3_close(db);

@@ -635,10 +635,15 @@ test_batch_is_all_or_nothing(void **state)
 	assert_int_equal(st.by_state[LISTING_LISTED], 2);
 	assert_int_equal(st.hits_24h, 2);
 	assert_true(st.db_bytes > 0);
-	/* Both classes are in the last 24 hours until a day has passed. */
+	/*
+	 * Both are in the last 24 hours for a day, and until the end of
+	 * their minute a day later (T0 is 20 s into its minute).
+	 */
 	assert_int_equal(store_stats(f->s, T0 + 86399, &st), 0);
 	assert_int_equal(st.hits_24h, 2);
-	assert_int_equal(store_stats(f->s, T0 + 86400, &st), 0);
+	assert_int_equal(store_stats(f->s, T0 + 86400 + 39, &st), 0);
+	assert_int_equal(st.hits_24h, 2);
+	assert_int_equal(store_stats(f->s, T0 + 86400 + 40, &st), 0);
 	assert_int_equal(st.hits_24h, 0);
 	assert_int_equal(st.hits, 2);
 	assert_int_equal(store_stats(f->s, T0 + TTL, &st), 0);
@@ -1211,6 +1216,128 @@ test_web_stats(void **state)
 	    page_cb, &last), -1);
 }
 
+/*
+ * The statistics' counts against the hit table itself: what
+ * store_stats() reads from hit_count and the hits past its mark must be
+ * what a count of every hit says, class by class and for the last 24
+ * hours in whole minutes.
+ */
+static void
+assert_counts_are_the_hits(struct store *s, const char *path, int64_t now)
+{
+	int64_t by_class[HIT_NCLASSES] = { 0 }, last_day = 0;
+	struct store_stats st;
+	sqlite3_stmt *q;
+	sqlite3 *db;
+
+	assert_int_equal(store_stats(s, now, &st), 0);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT class, count(*),"
+	    " sum(t / 60 >= ?1 / 60 - 1440) FROM hit GROUP BY class", -1, &q,
+	    NULL), SQLITE_OK);
+	sqlite3_bind_int64(q, 1, now);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		by_class[sqlite3_column_int(q, 0)] = sqlite3_column_int64(q, 1);
+		last_day += sqlite3_column_int64(q, 2);
+	}
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	for (int c = 0; c < HIT_NCLASSES; c++)
+		assert_int_equal(st.hits_by_class[c], by_class[c]);
+	assert_int_equal(st.hits_24h, last_day);
+}
+
+/* Rows in hit_count. */
+static int64_t
+count_rows(const char *path)
+{
+	sqlite3_stmt *q;
+	sqlite3 *db;
+	int64_t n;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM"
+	    " hit_count", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+#define COUNT_HITS	5000	/* past the store's STORE_COUNT_EVERY */
+#define COUNT_BATCH	500
+
+/*
+ * Hits are counted now and then, by minute; the statistics add the few
+ * not yet counted; minutes two days behind fold into one row. The
+ * figures stay right through batches, counting, late hits, folds and a
+ * failed batch.
+ */
+static void
+test_hit_counts(void **state)
+{
+	struct fixture *f = *state;
+	struct store_hit h[COUNT_BATCH];
+	struct store_stats st;
+	int64_t end = T0 + 5 * DAY;
+
+	memset(h, 0, sizeof(h));
+	for (int i = 0; i < 4; i++) {
+		h[i].t = T0;
+		h[i].addr = test_addr("192.0.2.1");
+		h[i].class = (enum hit_class)i;
+	}
+	h[3].t = T0 + 40;		/* the next minute */
+	assert_int_equal(store_record_hits(f->s, h, 4, NULL), 0);
+	hit(f->s, "192.0.2.2", T0, HIT_BOUNCE);
+	assert_int_equal(store_stats(f->s, T0 + 40, &st), 0);
+	assert_int_equal(st.hits, 5);
+	assert_int_equal(st.hits_by_class[HIT_OTHER], 1);
+	assert_int_equal(st.hits_by_class[HIT_BOUNCE], 2);
+	assert_int_equal(st.hits_by_class[HIT_AUTOREPLY], 1);
+	assert_int_equal(st.hits_by_class[HIT_CALLOUT], 1);
+	assert_int_equal(st.hits_24h, 5);
+	/* Too few to count yet: all of them are past the mark. */
+	assert_int_equal(count_rows(f->path), 0);
+	/* A day and a minute on, only the second minute is left. */
+	assert_int_equal(store_stats(f->s, T0 + 86400 + 40, &st), 0);
+	assert_int_equal(st.hits_24h, 1);
+
+	/* A hit a minute for 3.5 days, up to end: counted, then folded. */
+	for (int b = 0; b < COUNT_HITS / COUNT_BATCH; b++) {
+		for (int i = 0; i < COUNT_BATCH; i++) {
+			int k = b * COUNT_BATCH + i;
+
+			h[i].t = end - (int64_t)(COUNT_HITS - 1 - k) * 60;
+			h[i].addr = test_addr(k % 2 ? "192.0.2.3" :
+			    "2001:db8::3");
+			h[i].class = k % 3 ? HIT_BOUNCE : HIT_CALLOUT;
+		}
+		assert_int_equal(store_record_hits(f->s, h, COUNT_BATCH,
+		    NULL), 0);
+	}
+	assert_true(count_rows(f->path) > 0);
+	assert_true(count_rows(f->path) <= 2 * 1440 + 2);
+	assert_int_equal(store_stats(f->s, end, &st), 0);
+	assert_int_equal(st.hits, 5 + COUNT_HITS);
+	assert_int_equal(st.hits_24h, 1441);
+	assert_counts_are_the_hits(f->s, f->path, end);
+	assert_counts_are_the_hits(f->s, f->path, end - DAY);
+
+	/* A late hit, and a batch that fails: it counts nothing. */
+	hit(f->s, "192.0.2.4", T0, HIT_AUTOREPLY);
+	h[0].t = end;
+	h[1].t = end;
+	h[1].class = (enum hit_class)42;
+	assert_int_equal(store_record_hits(f->s, h, 2, NULL), -1);
+	assert_int_equal(store_stats(f->s, end, &st), 0);
+	assert_int_equal(st.hits, 6 + COUNT_HITS);
+	assert_counts_are_the_hits(f->s, f->path, end);
+}
+
 int
 main(void)
 {
@@ -1239,6 +1366,7 @@ main(void)
 		T(test_delist_requests),
 		T(test_history),
 		T(test_web_stats),
+		T(test_hit_counts),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
