@@ -136,7 +136,7 @@ static const char *const schema_steps[] = {
 	"DROP INDEX IF EXISTS hit_t;",
 	/*
 	 * 6 -> 7: the statistics (the web's /stats, /metrics, `stats`)
-	 * read every hit: a second and a half per call at 3 million.
+	 * read every hit: about two seconds per call at 3 million.
 	 * hit_count holds the hits counted so far, a row per minute of
 	 * their time and a column per class; hit_count_mark the last hit
 	 * id counted. Writers fold the hits past the mark in now and then
