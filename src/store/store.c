@@ -112,7 +112,8 @@ static const char *const store_sql[ST_NSTATEMENTS] = {
 	 * The most specific active listing covering ?1: one index probe per
 	 * prefix length in use. bs_mask() clears the host bits. CROSS JOIN
 	 * and the unary + pin the plan: left to itself the planner walks
-	 * listing_state_expires, that is every active listing, per lookup.
+	 * listing_state_expires_classes, that is every active listing, per
+	 * lookup.
 	 */
 	[ST_LISTING_LOOKUP] =
 	    "SELECT l.addr, l.plen, l.state, l.first_seen, l.listed_since,"

@@ -214,36 +214,51 @@ test_forward_cursor(void **state)
 	assert_int_equal(c.n, 3);
 }
 
+/* The listing index of schemas 1 to 7, in place of schema 8's. */
+#define LISTING_INDEX_V7						\
+	" DROP INDEX listing_state_expires_classes;"			\
+	" CREATE INDEX listing_state_expires ON listing (state, expires);"
+
+/*
+ * Closes the fixture's store, takes it back to an older schema with sql
+ * (which sets user_version), and opens it again: the open migrates it.
+ */
+static void
+reopen_from(struct fixture *f, const char *sql)
+{
+	struct store_config cfg = config_for(f->path);
+	char err[256], *msg = NULL;
+	sqlite3 *db;
+
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("downgrade: %s", msg);
+	sqlite3_close(db);
+	if ((f->s = store_open(&cfg, 0, err, sizeof(err))) == NULL)
+		fail_msg("store_open: %s", err);
+}
+
 /* A v3 store gets uids for the hits it has, and a cursor table. */
 static void
 test_migration_v3(void **state)
 {
 	struct fixture *f = *state;
-	struct store_config cfg = config_for(f->path);
 	struct store_hit h = mkhit("192.0.2.1", T0, NULL);
 	struct collect c = { 0 };
 	struct store_stats st;
-	char err[256], *msg = NULL;
-	sqlite3 *db;
 
 	assert_int_equal(store_record_hit(f->s, &h, NULL), 0);
 	assert_int_equal(store_record_hit(f->s, &h, NULL), 0);
-	store_close(f->s);
-	f->s = NULL;
 	/* Back to what schema 3 looked like. */
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	if (sqlite3_exec(db, "DROP INDEX hit_addr_t_uid;"
+	reopen_from(f, "DROP INDEX hit_addr_t_uid;"
 	    " CREATE INDEX hit_addr_t ON hit (addr, t); CREATE INDEX hit_t ON"
 	    " hit (t); ALTER TABLE hit DROP"
 	    " COLUMN uid; DROP TABLE forward; DROP TABLE hit_count;"
-	    " DROP TABLE hit_count_mark;"
-	    " PRAGMA user_version = 3;", NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("downgrade: %s", msg);
-	sqlite3_close(db);
-
-	if ((f->s = store_open(&cfg, 0, err, sizeof(err))) == NULL)
-		fail_msg("store_open: %s", err);
-	assert_int_equal(store_schema_version(), 7);
+	    " DROP TABLE hit_count_mark;" LISTING_INDEX_V7
+	    " PRAGMA user_version = 3;");
+	assert_int_equal(store_schema_version(), 8);
 	/* Schema 7 counted the hits that were there. */
 	assert_int_equal(store_stats(f->s, T0, &st), 0);
 	assert_int_equal(st.hits, 2);
@@ -256,17 +271,18 @@ test_migration_v3(void **state)
 	assert_int_equal(store_forward_set(f->s, "http://a", 2, T0), 0);
 }
 
-/* The index names on hit, sorted and joined by spaces, into out. */
+/* The index names on table, sorted and joined by spaces, into out. */
 static void
-hit_indexes(sqlite3 *db, char *out, size_t outsize)
+table_indexes(sqlite3 *db, const char *table, char *out, size_t outsize)
 {
 	sqlite3_stmt *st;
 	size_t n = 0;
 
 	out[0] = '\0';
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_schema"
-	    " WHERE type = 'index' AND tbl_name = 'hit' ORDER BY name", -1,
-	    &st, NULL), SQLITE_OK);
+	    " WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL"
+	    " ORDER BY name", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		n += (size_t)snprintf(out + n, outsize - n, "%s%s",
 		    n > 0 ? " " : "", sqlite3_column_text(st, 0));
@@ -282,37 +298,28 @@ static void
 test_migration_v4(void **state)
 {
 	struct fixture *f = *state;
-	struct store_config cfg = config_for(f->path);
 	struct store_hit h[2] = {
 		mkhit("45.33.32.1", T0, UID1),
 		mkhit("45.33.32.2", T0 + 1, UID2),
 	};
-	char err[256], names[128], plan[256] = "", *msg = NULL;
+	char names[128], plan[256] = "";
 	unsigned char dup[2];
 	size_t ndup;
 	sqlite3_stmt *st;
 	sqlite3 *db;
 
 	assert_int_equal(store_ingest_hits(f->s, h, 2, NULL, dup, &ndup), 0);
-	store_close(f->s);
-	f->s = NULL;
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	if (sqlite3_exec(db, "DROP INDEX hit_addr_t_uid;"
+	reopen_from(f, "DROP INDEX hit_addr_t_uid;"
 	    " CREATE INDEX hit_addr_t ON hit (addr, t);"
 	    " CREATE UNIQUE INDEX hit_uid ON hit (uid);"
 	    " CREATE INDEX hit_t ON hit (t); DROP TABLE hit_count;"
-	    " DROP TABLE hit_count_mark;"
-	    " PRAGMA user_version = 4;", NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("downgrade: %s", msg);
-	sqlite3_close(db);
-
-	if ((f->s = store_open(&cfg, 0, err, sizeof(err))) == NULL)
-		fail_msg("store_open: %s", err);
+	    " DROP TABLE hit_count_mark;" LISTING_INDEX_V7
+	    " PRAGMA user_version = 4;");
 	assert_int_equal(store_ingest_hits(f->s, h, 2, NULL, dup, &ndup), 0);
 	assert_int_equal(ndup, 2);
 
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	hit_indexes(db, names, sizeof(names));
+	table_indexes(db, "hit", names, sizeof(names));
 	assert_string_equal(names, "hit_addr_t_uid");
 	assert_int_equal(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT 1"
 	    " FROM hit WHERE addr = ?1 AND t = ?2 AND uid = ?3", -1, &st,
@@ -322,6 +329,51 @@ test_migration_v4(void **state)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	assert_non_null(strstr(plan, "USING COVERING INDEX hit_addr_t_uid"));
+}
+
+/*
+ * A v7 store gets classes in its listing index, and the statistics'
+ * count of active listings by class reads that index alone, with the
+ * same figures as before.
+ */
+static void
+test_migration_v7(void **state)
+{
+	struct fixture *f = *state;
+	struct store_hit h[3] = {
+		mkhit("45.33.32.1", T0, NULL),
+		mkhit("45.33.32.2", T0, NULL),
+		mkhit("45.33.32.2", T0 + 1, NULL),
+	};
+	struct store_stats before, after;
+	char names[128], plan[256] = "";
+	sqlite3_stmt *st;
+	sqlite3 *db;
+
+	h[2].class = HIT_CALLOUT;
+	assert_int_equal(store_record_hits(f->s, h, 3, NULL), 0);
+	assert_int_equal(store_stats(f->s, T0 + 1, &before), 0);
+	assert_int_equal(before.listed_by_class[HIT_BOUNCE], 2);
+	assert_int_equal(before.listed_by_class[HIT_CALLOUT], 1);
+	reopen_from(f, LISTING_INDEX_V7 " PRAGMA user_version = 7;");
+	assert_int_equal(store_stats(f->s, T0 + 1, &after), 0);
+	assert_memory_equal(after.listed_by_class, before.listed_by_class,
+	    sizeof(before.listed_by_class));
+	assert_memory_equal(after.by_state, before.by_state,
+	    sizeof(before.by_state));
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	table_indexes(db, "listing", names, sizeof(names));
+	assert_string_equal(names, "listing_state_expires_classes");
+	assert_int_equal(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT"
+	    " classes, count(*) FROM listing WHERE state = 1 AND expires > ?1"
+	    " GROUP BY classes", -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(plan, sizeof(plan), "%s", sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_non_null(strstr(plan,
+	    "USING COVERING INDEX listing_state_expires_classes"));
 }
 
 static void
@@ -435,6 +487,7 @@ main(void)
 		T(test_ingest_idempotent),
 		T(test_ingest_needs_uid),
 		T(test_migration_v4),
+		T(test_migration_v7),
 		T(test_forward_cursor),
 		T(test_migration_v3),
 		T(test_next_expiry),
