@@ -289,6 +289,22 @@ table_indexes(sqlite3 *db, const char *table, char *out, size_t outsize)
 	sqlite3_finalize(st);
 }
 
+/* The first line of sql's query plan (EXPLAIN QUERY PLAN), into out. */
+static void
+query_plan(sqlite3 *db, const char *sql, char *out, size_t outsize)
+{
+	char explain[512];
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	snprintf(explain, sizeof(explain), "EXPLAIN QUERY PLAN %s", sql);
+	assert_int_equal(sqlite3_prepare_v2(db, explain, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, outsize, "%s", sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+}
+
 /*
  * A v4 store, with its uid and time indexes, moves to the address index
  * that also holds the uid, and no other; hits it had are still found
@@ -302,10 +318,9 @@ test_migration_v4(void **state)
 		mkhit("45.33.32.1", T0, UID1),
 		mkhit("45.33.32.2", T0 + 1, UID2),
 	};
-	char names[128], plan[256] = "";
+	char names[128], plan[256];
 	unsigned char dup[2];
 	size_t ndup;
-	sqlite3_stmt *st;
 	sqlite3 *db;
 
 	assert_int_equal(store_ingest_hits(f->s, h, 2, NULL, dup, &ndup), 0);
@@ -321,12 +336,8 @@ test_migration_v4(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	table_indexes(db, "hit", names, sizeof(names));
 	assert_string_equal(names, "hit_addr_t_uid");
-	assert_int_equal(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT 1"
-	    " FROM hit WHERE addr = ?1 AND t = ?2 AND uid = ?3", -1, &st,
-	    NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(plan, sizeof(plan), "%s", sqlite3_column_text(st, 3));
-	sqlite3_finalize(st);
+	query_plan(db, "SELECT 1 FROM hit WHERE addr = ?1 AND t = ?2 AND"
+	    " uid = ?3", plan, sizeof(plan));
 	sqlite3_close(db);
 	assert_non_null(strstr(plan, "USING COVERING INDEX hit_addr_t_uid"));
 }
@@ -346,8 +357,7 @@ test_migration_v7(void **state)
 		mkhit("45.33.32.2", T0 + 1, NULL),
 	};
 	struct store_stats before, after;
-	char names[128], plan[256] = "";
-	sqlite3_stmt *st;
+	char names[128], plan[256];
 	sqlite3 *db;
 
 	h[2].class = HIT_CALLOUT;
@@ -365,12 +375,8 @@ test_migration_v7(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	table_indexes(db, "listing", names, sizeof(names));
 	assert_string_equal(names, "listing_state_expires_classes");
-	assert_int_equal(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT"
-	    " classes, count(*) FROM listing WHERE state = 1 AND expires > ?1"
-	    " GROUP BY classes", -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(plan, sizeof(plan), "%s", sqlite3_column_text(st, 3));
-	sqlite3_finalize(st);
+	query_plan(db, "SELECT classes, count(*) FROM listing WHERE state = 1"
+	    " AND expires > ?1 GROUP BY classes", plan, sizeof(plan));
 	sqlite3_close(db);
 	assert_non_null(strstr(plan,
 	    "USING COVERING INDEX listing_state_expires_classes"));
