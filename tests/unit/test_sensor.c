@@ -306,6 +306,26 @@ query_plan(sqlite3 *db, const char *sql, char *out, size_t outsize)
 }
 
 /*
+ * After a migration: table's indexes are exactly want (names joined by
+ * spaces), and sql's plan reads the index covering, by its name alone.
+ */
+static void
+check_indexes(struct fixture *f, const char *table, const char *want,
+    const char *sql, const char *covering)
+{
+	char names[128], plan[256], expect[128];
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	table_indexes(db, table, names, sizeof(names));
+	query_plan(db, sql, plan, sizeof(plan));
+	sqlite3_close(db);
+	assert_string_equal(names, want);
+	snprintf(expect, sizeof(expect), "USING COVERING INDEX %s", covering);
+	assert_non_null(strstr(plan, expect));
+}
+
+/*
  * A v4 store, with its uid and time indexes, moves to the address index
  * that also holds the uid, and no other; hits it had are still found
  * when sent again, by a seek.
@@ -318,10 +338,8 @@ test_migration_v4(void **state)
 		mkhit("45.33.32.1", T0, UID1),
 		mkhit("45.33.32.2", T0 + 1, UID2),
 	};
-	char names[128], plan[256];
 	unsigned char dup[2];
 	size_t ndup;
-	sqlite3 *db;
 
 	assert_int_equal(store_ingest_hits(f->s, h, 2, NULL, dup, &ndup), 0);
 	reopen_from(f, "DROP INDEX hit_addr_t_uid;"
@@ -333,13 +351,8 @@ test_migration_v4(void **state)
 	assert_int_equal(store_ingest_hits(f->s, h, 2, NULL, dup, &ndup), 0);
 	assert_int_equal(ndup, 2);
 
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	table_indexes(db, "hit", names, sizeof(names));
-	assert_string_equal(names, "hit_addr_t_uid");
-	query_plan(db, "SELECT 1 FROM hit WHERE addr = ?1 AND t = ?2 AND"
-	    " uid = ?3", plan, sizeof(plan));
-	sqlite3_close(db);
-	assert_non_null(strstr(plan, "USING COVERING INDEX hit_addr_t_uid"));
+	check_indexes(f, "hit", "hit_addr_t_uid", "SELECT 1 FROM hit WHERE"
+	    " addr = ?1 AND t = ?2 AND uid = ?3", "hit_addr_t_uid");
 }
 
 /*
@@ -357,8 +370,6 @@ test_migration_v7(void **state)
 		mkhit("45.33.32.2", T0 + 1, NULL),
 	};
 	struct store_stats before, after;
-	char names[128], plan[256];
-	sqlite3 *db;
 
 	h[2].class = HIT_CALLOUT;
 	assert_int_equal(store_record_hits(f->s, h, 3, NULL), 0);
@@ -372,14 +383,9 @@ test_migration_v7(void **state)
 	assert_memory_equal(after.by_state, before.by_state,
 	    sizeof(before.by_state));
 
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	table_indexes(db, "listing", names, sizeof(names));
-	assert_string_equal(names, "listing_state_expires_classes");
-	query_plan(db, "SELECT classes, count(*) FROM listing WHERE state = 1"
-	    " AND expires > ?1 GROUP BY classes", plan, sizeof(plan));
-	sqlite3_close(db);
-	assert_non_null(strstr(plan,
-	    "USING COVERING INDEX listing_state_expires_classes"));
+	check_indexes(f, "listing", "listing_state_expires_classes",
+	    "SELECT classes, count(*) FROM listing WHERE state = 1 AND"
+	    " expires > ?1 GROUP BY classes", "listing_state_expires_classes");
 }
 
 static void
